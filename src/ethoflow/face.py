@@ -1,0 +1,567 @@
+"""Face and body motion SVD, equivalent to Facemap's processing.
+
+For one video and a set of regions of interest (ROIs), this computes what
+Facemap's ``process.run`` computes, under Facemap's names:
+
+``motion``
+    motion energy per frame: the sum over the ROI's binned pixels of the
+    absolute difference between consecutive frames.
+``motSVD``, ``motMask``, ``motSv``
+    the SVD of the motion (absolute frame differences, minus ``avgmotion``):
+    per-frame projections, spatial masks and singular values.
+``movSVD``, ``movMask``, ``movSv``
+    the same for the movie itself (frames minus ``avgframe``).
+``avgframe``, ``avgmotion``
+    the average binned frame and the average binned motion.
+
+How it differs from Facemap, on purpose:
+
+- The video is decoded once. Every frame is binned (``sbin`` x ``sbin`` block
+  means, exact, accumulated in integers) while the next chunk decodes in a
+  background thread. ``avgframe`` and ``avgmotion`` are exact means over all
+  frames rather than over a subsample.
+- The SVD is computed from up to ``svd_frames`` frames spread evenly over
+  the whole video (all frames when the video is shorter), by an exact
+  eigendecomposition of the frame-by-frame (or pixel-by-pixel, whichever is
+  smaller) Gram matrix, instead of Facemap's merge of per-chunk randomized
+  SVDs. When every frame was used, the projections come out of the same
+  decomposition; otherwise the binned frames, spilled to a temporary file
+  during decoding, are projected onto the masks in a second pass, chunk by
+  chunk, straight into the output file. Peak memory is bounded by
+  ``svd_frames`` and ``chunk_size``, not by the video's length.
+- Each mask's sign is fixed so that its largest-magnitude pixel is positive,
+  so reruns give identical files.
+
+Frame 0 has no previous frame: its motion energy and motion projection are
+copies of frame 1's, as Facemap does for the projections.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import h5py
+import numpy as np
+from scipy import linalg
+from threadpoolctl import threadpool_limits
+
+from ethoflow import __version__
+from ethoflow.video import VideoError, iter_frame_chunks
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ROI", "FaceParams", "process_video", "read_face", "bin_frames"]
+
+FULL_FRAME = "full"
+KINDS = {"mot": "motion", "mov": "movie"}
+
+
+@dataclass(frozen=True)
+class ROI:
+    """A rectangular region of interest, in pixels of the original video.
+
+    Attributes
+    ----------
+    name : str
+        Unique name; ``"full"`` is reserved for the whole frame.
+    x, y : tuple of int
+        Half-open pixel ranges ``[start, stop)`` along x (columns) and y (rows).
+    """
+
+    name: str
+    x: tuple[int, int]
+    y: tuple[int, int]
+
+    def binned(self, sbin: int, shape: tuple[int, int]) -> tuple[slice, slice]:
+        """Row and column slices of this ROI in the binned frame of ``shape``."""
+        hb, wb = shape
+        y0, y1 = self.y[0] // sbin, min(self.y[1] // sbin, hb)
+        x0, x1 = self.x[0] // sbin, min(self.x[1] // sbin, wb)
+        return slice(y0, y1), slice(x0, x1)
+
+
+@dataclass(frozen=True)
+class FaceParams:
+    """Parameters of the face/motion SVD.
+
+    Attributes
+    ----------
+    sbin : int
+        Spatial binning: block size in pixels averaged into one value.
+    ncomps : int
+        Components kept per SVD (fewer when the data has fewer).
+    motion_svd, movie_svd : bool
+        Compute the SVD of the motion and/or of the movie.
+    full_frame : bool
+        Also process the whole frame, as ROI ``"full"`` (Facemap's index 0).
+    svd_frames : int
+        At most this many frames, spread over the video, enter the SVD.
+    chunk_size : int
+        Frames decoded and processed at a time.
+    """
+
+    sbin: int = 4
+    ncomps: int = 100
+    motion_svd: bool = True
+    movie_svd: bool = True
+    full_frame: bool = True
+    svd_frames: int = 3000
+    chunk_size: int = 256
+    rois: tuple[ROI, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.sbin <= 16:
+            raise ValueError(f"sbin must be between 1 and 16, got {self.sbin}")
+        if self.ncomps < 1:
+            raise ValueError(f"ncomps must be at least 1, got {self.ncomps}")
+        if self.svd_frames < 2:
+            raise ValueError(f"svd_frames must be at least 2, got {self.svd_frames}")
+        if not (self.motion_svd or self.movie_svd):
+            raise ValueError("at least one of motion_svd and movie_svd must be true")
+        names = [r.name for r in self.rois]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"ROI names must be unique; repeated: {', '.join(dupes)}")
+        if FULL_FRAME in names:
+            raise ValueError(f"ROI name {FULL_FRAME!r} is reserved for the whole frame")
+        if not self.rois and not self.full_frame:
+            raise ValueError("no ROI given and full_frame is false: nothing to process")
+
+    @property
+    def kinds(self) -> list[str]:
+        """The SVD kinds computed: ``"mot"`` and/or ``"mov"``."""
+        return [k for k, on in (("mot", self.motion_svd), ("mov", self.movie_svd)) if on]
+
+    def to_dict(self) -> dict:
+        """Plain-dict form, for provenance attributes."""
+        d = asdict(self)
+        d["rois"] = [asdict(r) for r in self.rois]
+        return d
+
+
+def bin_frames(frames: np.ndarray, sbin: int) -> np.ndarray:
+    """Sum ``sbin`` x ``sbin`` pixel blocks of uint8 frames, exactly, as uint16.
+
+    Trailing rows/columns that do not fill a block are dropped (as Facemap does).
+    Divide by ``sbin**2`` for block means.
+
+    Parameters
+    ----------
+    frames
+        ``(n, height, width)`` uint8.
+    sbin
+        Block size, 1 to 16 (``255 * 16**2`` fits in uint16).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, height // sbin, width // sbin)`` uint16 block sums.
+    """
+    n, h, w = frames.shape
+    hb, wb = h // sbin, w // sbin
+    if sbin == 1:
+        return frames.astype(np.uint16)
+    # adding whole rows, then whole column slices, is several times faster than
+    # numpy's reduction over the small block axes
+    rows = frames[:, : hb * sbin, : wb * sbin].reshape(n * hb, sbin, wb * sbin)
+    acc = rows[:, 0].astype(np.uint16)
+    for i in range(1, sbin):
+        acc += rows[:, i]
+    cols = acc.reshape(n * hb, wb, sbin)
+    out = cols[..., 0].copy()
+    for j in range(1, sbin):
+        out += cols[..., j]
+    return out.reshape(n, hb, wb)
+
+
+def _sample_frames(nframes: int, svd_frames: int) -> np.ndarray:
+    """Frame indices entering the SVD: all, or ``svd_frames`` spread evenly."""
+    if nframes <= svd_frames:
+        return np.arange(nframes)
+    return np.unique(np.round(np.linspace(0, nframes - 1, svd_frames)).astype(np.int64))
+
+
+class _Gram:
+    """Gram matrix of one region's sampled rows, accumulated chunk by chunk.
+
+    Rows are stored minus a fixed ``shift`` (the first chunk's mean), which
+    keeps float32 accumulation accurate; the exact centring on the final
+    mean is applied algebraically in :meth:`solve`. Whichever side of the
+    data is smaller is used: rows x rows (frames) or pixels x pixels.
+    """
+
+    def __init__(self, n_rows: int, ys: slice, xs: slice) -> None:
+        self.ys, self.xs = ys, xs
+        p = (ys.stop - ys.start) * (xs.stop - xs.start)
+        self.n_rows, self.n_pix = n_rows, p
+        self.rows_side = n_rows <= p
+        size = n_rows if self.rows_side else p
+        self.g = np.zeros((size, size), np.float32)
+        self.colsum = np.zeros(p, np.float64)
+
+    def _rows(self, store: np.ndarray, i0: int, i1: int) -> np.ndarray:
+        return store[i0:i1, self.ys, self.xs].reshape(i1 - i0, -1)
+
+    def update(self, store: np.ndarray, i0: int, i1: int) -> None:
+        """Add stored rows ``i0:i1`` (all earlier rows already added)."""
+        new = self._rows(store, i0, i1)
+        self.colsum += new.sum(axis=0, dtype=np.float64)
+        if self.rows_side:
+            self.g[i0:i1, :i1] = new @ self._rows(store, 0, i1).T
+        else:
+            self.g += new.T @ new
+
+    def solve(
+        self, store: np.ndarray, d: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Leading components of the stored rows centred on ``shift + d``.
+
+        Returns
+        -------
+        masks : (n_pixels, k) orthonormal spatial components
+        sv : (k,) singular values, descending
+        proj : (n_rows, k) projections of the stored rows
+        """
+        n, p = self.n_rows, self.n_pix
+        k = int(min(k, n, p))
+        d = d.astype(np.float32)
+        x = self._rows(store, 0, n)
+        if self.rows_side:
+            g = np.tril(self.g)
+            g += np.tril(self.g, -1).T
+            r = x @ d
+            g -= r[:, None]
+            g -= r[None, :]
+            g += np.float32(d @ d)
+            w, vecs = linalg.eigh(g, subset_by_index=[n - k, n - 1], driver="evr")
+            w, vecs = w[::-1], np.ascontiguousarray(vecs[:, ::-1])
+            sv = np.sqrt(np.clip(w, 0, None)).astype(np.float32)
+            safe = np.where(sv > sv[0] * 1e-6, sv, np.inf) if k else sv
+            masks = (x.T @ vecs - np.outer(d, vecs.sum(axis=0))) / safe
+            proj = vecs * sv
+        else:
+            s = self.colsum.astype(np.float32)
+            c = self.g - np.outer(s, d) - np.outer(d, s) + np.float32(n) * np.outer(d, d)
+            w, masks = linalg.eigh(c, subset_by_index=[p - k, p - 1], driver="evr")
+            w, masks = w[::-1], np.ascontiguousarray(masks[:, ::-1])
+            sv = np.sqrt(np.clip(w, 0, None)).astype(np.float32)
+            proj = x @ masks - d @ masks
+        idx = np.abs(masks).argmax(axis=0)
+        sign = np.sign(masks[idx, np.arange(k)])
+        sign[sign == 0] = 1
+        masks = np.ascontiguousarray(masks * sign, dtype=np.float32)
+        proj = np.ascontiguousarray(proj * sign, dtype=np.float32)
+        return masks, sv, proj
+
+
+@dataclass
+class _Region:
+    name: str
+    ys: slice
+    xs: slice
+    energy: list[np.ndarray] = field(default_factory=list)
+    grams: dict[str, _Gram] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.ys.stop - self.ys.start, self.xs.stop - self.xs.start)
+
+
+def _regions(params: FaceParams, binned_shape: tuple[int, int], video: str) -> list[_Region]:
+    hb, wb = binned_shape
+    regions = []
+    if params.full_frame:
+        regions.append(_Region(FULL_FRAME, slice(0, hb), slice(0, wb)))
+    for roi in params.rois:
+        ys, xs = roi.binned(params.sbin, binned_shape)
+        if roi.x[0] < 0 or roi.y[0] < 0 or ys.stop <= ys.start or xs.stop <= xs.start:
+            raise ValueError(
+                f"{video}: ROI {roi.name!r} (x={list(roi.x)}, y={list(roi.y)}) is empty or "
+                f"outside the {wb * params.sbin}x{hb * params.sbin} frame at sbin={params.sbin}"
+            )
+        regions.append(_Region(roi.name, ys, xs))
+    return regions
+
+
+class _Sample:
+    """The rows of one kind (motion or movie) that enter the SVD, stored as they stream by."""
+
+    def __init__(self, frames: np.ndarray, binned_shape: tuple[int, int]) -> None:
+        self.frames = frames  # sorted frame indices
+        self.store = np.empty((len(frames), *binned_shape), np.float32)
+        self.filled = 0
+        self.shift: np.ndarray | None = None
+
+    def add(self, first_frame: int, data: np.ndarray, regions: list[_Region], kind: str) -> None:
+        """Take the sampled rows of ``data``, whose row 0 is frame ``first_frame``."""
+        lo, hi = np.searchsorted(self.frames, [first_frame, first_frame + len(data)])
+        if hi == lo:
+            return
+        if self.shift is None:
+            self.shift = data.mean(axis=0, dtype=np.float64).astype(np.float32)
+        np.subtract(data[self.frames[lo:hi] - first_frame], self.shift, out=self.store[lo:hi])
+        # one BLAS thread while streaming: the decoder thread needs the other core
+        with threadpool_limits(1):
+            for r in regions:
+                r.grams[kind].update(self.store, lo, hi)
+        self.filled = hi
+
+
+def process_video(
+    video: str | os.PathLike,
+    out_path: str | os.PathLike,
+    params: FaceParams,
+    nframes_expected: int,
+    attrs: dict | None = None,
+    tmpdir: str | os.PathLike | None = None,
+    progress_every: int = 20,
+) -> Path:
+    """Compute motion energy, motion SVD and movie SVD of a video into an HDF5 file.
+
+    Parameters
+    ----------
+    video
+        The face (or body) video.
+    out_path
+        The HDF5 file to write; written under a temporary name, then renamed.
+    params
+        What to compute.
+    nframes_expected
+        The frame count established by discovery (it decides which frames are
+        sampled before decoding starts); a different decoded count is an error.
+    attrs
+        Extra provenance attributes for the file (e.g. the session name).
+    tmpdir
+        Where to spill binned frames when the video is longer than ``svd_frames``
+        (default: beside ``out_path``).
+    progress_every
+        Log a progress line every this many chunks.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_path``.
+
+    Raises
+    ------
+    VideoError
+        If the video cannot be read or its frame count differs from ``nframes_expected``.
+    ValueError
+        If an ROI lies outside the frame.
+    """
+    video, out_path = Path(video), Path(out_path)
+    t_start = time.perf_counter()
+    sbin, n_exp = params.sbin, int(nframes_expected)
+    scale = np.float32(1.0 / sbin**2)
+    if n_exp < 2:
+        raise VideoError(video, f"{n_exp} frame(s): motion needs at least 2")
+    frames_idx = _sample_frames(n_exp, params.svd_frames)
+    all_frames = len(frames_idx) == n_exp
+    samples: dict[str, _Sample] = {}
+    regions: list[_Region] = []
+    spill = None
+    spill_path: Path | None = None
+    tmp_out = out_path.with_name(f".{out_path.name}.tmp")
+    n = 0
+    prev: np.ndarray | None = None
+    sum_frame = sum_motion = None
+    try:
+        for ci, chunk in enumerate(iter_frame_chunks(video, params.chunk_size)):
+            b = bin_frames(chunk, sbin)
+            m = len(b)
+            if prev is None:  # first chunk: set up what depends on the frame size
+                binned_shape = b.shape[1:]
+                if min(binned_shape) == 0:
+                    raise VideoError(video, f"frame {chunk.shape[1:]} smaller than sbin={sbin}")
+                regions = _regions(params, binned_shape, str(video))
+                sum_frame = np.zeros(binned_shape, np.int64)
+                sum_motion = np.zeros(binned_shape, np.int64)
+                rows = {"mov": frames_idx, "mot": frames_idx[frames_idx >= 1]}
+                for kind in params.kinds:
+                    samples[kind] = _Sample(rows[kind], binned_shape)
+                    for r in regions:
+                        r.grams[kind] = _Gram(len(rows[kind]), r.ys, r.xs)
+                if not all_frames:
+                    fd, name = tempfile.mkstemp(
+                        prefix=f".{out_path.stem}.", suffix=".binned",
+                        dir=tmpdir or out_path.parent,
+                    )
+                    spill_path = Path(name)
+                    spill = os.fdopen(fd, "wb")
+            if n + m > n_exp:
+                raise VideoError(video, f"decodes more than the {n_exp} frames discovery counted")
+            sum_frame += b.sum(axis=0, dtype=np.int64)
+            with_prev = b if prev is None else np.concatenate([prev[None], b])
+            motion = cv2.absdiff(with_prev[1:], with_prev[:-1])  # row j is frame n_first + j
+            motion_first = 1 if prev is None else n
+            if len(motion):
+                sum_motion += motion.sum(axis=0, dtype=np.int64)
+                for r in regions:
+                    r.energy.append(motion[:, r.ys, r.xs].sum(axis=(1, 2), dtype=np.int64))
+            if "mov" in samples:
+                samples["mov"].add(n, b.astype(np.float32) * scale, regions, "mov")
+            if "mot" in samples and len(motion):
+                samples["mot"].add(motion_first, motion.astype(np.float32) * scale, regions, "mot")
+            if spill is not None:
+                b.tofile(spill)
+            prev = b[-1].copy()
+            n += m
+            if progress_every and (ci + 1) % progress_every == 0:
+                log.info("%s: %d/%d frames binned", video.name, n, n_exp)
+        if n != n_exp:
+            raise VideoError(
+                video,
+                f"decoded {n} frames but discovery counted {n_exp}: the file changed or is "
+                "damaged; rerun discovery",
+            )
+        if spill is not None:
+            spill.close()
+        log.info(
+            "%s: %d frames decoded and binned in %.1f s", video.name, n,
+            time.perf_counter() - t_start,
+        )
+        avgframe = (sum_frame * scale / n).astype(np.float32)
+        avgmotion = (sum_motion * scale / (n - 1)).astype(np.float32)
+        means = {"mot": avgmotion, "mov": avgframe}
+
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with h5py.File(tmp_out, "w") as h5:
+            h5.attrs["ethoflow_version"] = __version__
+            h5.attrs["video"] = str(video)
+            h5.attrs["nframes"] = n
+            h5.attrs["params"] = json.dumps(params.to_dict(), sort_keys=True)
+            h5.attrs["svd_frames_used"] = len(frames_idx)
+            for key, value in (attrs or {}).items():
+                h5.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value)
+            h5.create_dataset("sbin", data=sbin)
+            h5.create_dataset("avgframe", data=avgframe)
+            h5.create_dataset("avgmotion", data=avgmotion)
+            h5.create_dataset("rois", data=_roi_table(regions, sbin))
+            for r in regions:
+                energy = np.concatenate(r.energy).astype(np.float32) * scale
+                h5.create_dataset(f"motion/{r.name}", data=np.concatenate([energy[:1], energy]))
+            pending = {}
+            for kind, sample in samples.items():
+                for r in regions:
+                    tic = time.perf_counter()
+                    d = (means[kind] - sample.shift)[r.ys, r.xs].ravel()
+                    masks, sv, proj = r.grams[kind].solve(sample.store, d, params.ncomps)
+                    r.grams.pop(kind)
+                    h5.create_dataset(f"{kind}Mask/{r.name}", data=masks.reshape(*r.shape, -1))
+                    h5.create_dataset(f"{kind}Sv/{r.name}", data=sv)
+                    if all_frames:
+                        if kind == "mot":  # frame 0 copies frame 1
+                            proj = np.concatenate([proj[:1], proj])
+                        h5.create_dataset(f"{kind}SVD/{r.name}", data=proj)
+                    else:
+                        pending[(kind, r.name)] = (
+                            masks,
+                            h5.create_dataset(
+                                f"{kind}SVD/{r.name}", shape=(n, masks.shape[1]),
+                                dtype=np.float32, chunks=(min(n, 1024), masks.shape[1]),
+                            ),
+                        )
+                    log.info(
+                        "%s: %s SVD of %r: %d components from %d frames x %d pixels in %.1f s",
+                        video.name, KINDS[kind], r.name, masks.shape[1], len(sample.frames),
+                        masks.shape[0], time.perf_counter() - tic,
+                    )
+            samples.clear()
+            if pending:
+                _project_spilled(
+                    spill_path, n, binned_shape, regions, pending, means, params,
+                    video.name, progress_every,
+                )
+        os.replace(tmp_out, out_path)
+        log.info("%s: face SVD done in %.1f s", video.name, time.perf_counter() - t_start)
+        return out_path
+    finally:
+        if spill is not None and not spill.closed:
+            spill.close()
+        if spill_path is not None:
+            spill_path.unlink(missing_ok=True)
+        tmp_out.unlink(missing_ok=True)
+
+
+def _project_spilled(
+    spill_path: Path,
+    n: int,
+    binned_shape: tuple[int, int],
+    regions: list[_Region],
+    pending: dict,
+    means: dict[str, np.ndarray],
+    params: FaceParams,
+    name: str,
+    progress_every: int,
+) -> None:
+    """Second pass: project every spilled binned frame onto the masks, chunk by chunk."""
+    scale = np.float32(1.0 / params.sbin**2)
+    npix = binned_shape[0] * binned_shape[1]
+    prev = None
+    with open(spill_path, "rb") as fh:
+        for ci, start in enumerate(range(0, n, params.chunk_size)):
+            m = min(params.chunk_size, n - start)
+            b = np.fromfile(fh, np.uint16, count=m * npix).reshape(m, *binned_shape)
+            frames = b.astype(np.float32) * scale
+            with_prev = frames if prev is None else np.concatenate([prev[None], frames])
+            motion = np.abs(np.diff(with_prev, axis=0))
+            if prev is None:
+                motion = np.concatenate([motion[:1], motion])  # frame 0 copies frame 1
+            data = {"mot": motion, "mov": frames}
+            for (kind, rname), (masks, dset) in pending.items():
+                r = next(r for r in regions if r.name == rname)
+                x = data[kind][:, r.ys, r.xs].reshape(m, -1) - means[kind][r.ys, r.xs].reshape(1, -1)
+                dset[start : start + m] = x @ masks
+            prev = frames[-1]
+            if progress_every and (ci + 1) % progress_every == 0:
+                log.info("%s: %d/%d frames projected", name, start + m, n)
+
+
+def _roi_table(regions: list[_Region], sbin: int) -> np.ndarray:
+    dtype = np.dtype(
+        [("name", "S64"), ("x0", "i4"), ("x1", "i4"), ("y0", "i4"), ("y1", "i4"),
+         ("xbin0", "i4"), ("xbin1", "i4"), ("ybin0", "i4"), ("ybin1", "i4")]
+    )
+    rows = []
+    for r in regions:
+        rows.append((
+            r.name.encode(), r.xs.start * sbin, r.xs.stop * sbin, r.ys.start * sbin,
+            r.ys.stop * sbin, r.xs.start, r.xs.stop, r.ys.start, r.ys.stop,
+        ))
+    return np.array(rows, dtype=dtype)
+
+
+def read_face(path: str | os.PathLike) -> dict:
+    """Read a face-SVD HDF5 file written by :func:`process_video` into a dict.
+
+    Returns
+    -------
+    dict
+        Keys as in Facemap's ``_proc.npy`` (``motion``, ``motSVD``, ``motMask``,
+        ``motSv``, ``movSVD``, ``movMask``, ``movSv``, ``avgframe``,
+        ``avgmotion``, ``sbin``, ``rois``); the per-ROI ones are dicts from
+        ROI name to array, in ROI order. ``attrs`` holds the file attributes.
+    """
+    out: dict = {}
+    with h5py.File(path, "r") as h5:
+        rois = h5["rois"][()]
+        names = [r["name"].decode() for r in rois]
+        out["rois"] = [
+            {k: (r[k].decode() if k == "name" else int(r[k])) for k in rois.dtype.names}
+            for r in rois
+        ]
+        out["sbin"] = int(h5["sbin"][()])
+        out["avgframe"] = h5["avgframe"][()]
+        out["avgmotion"] = h5["avgmotion"][()]
+        for key in ("motion", "motSVD", "motMask", "motSv", "movSVD", "movMask", "movSv"):
+            if key in h5:
+                out[key] = {name: h5[key][name][()] for name in names if name in h5[key]}
+        out["attrs"] = dict(h5.attrs)
+    return out
