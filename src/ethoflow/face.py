@@ -565,3 +565,48 @@ def read_face(path: str | os.PathLike) -> dict:
                 out[key] = {name: h5[key][name][()] for name in names if name in h5[key]}
         out["attrs"] = dict(h5.attrs)
     return out
+
+
+def params_from_config(face: dict) -> FaceParams:
+    """Build :class:`FaceParams` from the config's ``face`` section (``enabled`` ignored)."""
+    face = {k: v for k, v in face.items() if k != "enabled"}
+    rois = tuple(ROI(r["name"], tuple(r["x"]), tuple(r["y"])) for r in face.pop("rois", []))
+    for roi in rois:
+        if roi.x[1] <= roi.x[0] or roi.y[1] <= roi.y[0]:
+            raise ValueError(
+                f"face.rois: ROI {roi.name!r} has empty ranges x={list(roi.x)}, y={list(roi.y)} "
+                "(ranges are [start, stop) with stop > start)"
+            )
+    return FaceParams(rois=rois, **face)
+
+
+def process_session(
+    video: str | os.PathLike,
+    record_json: str | os.PathLike,
+    out_path: str | os.PathLike,
+    face: dict,
+    session: str,
+    tmpdir: str | os.PathLike | None = None,
+) -> Path:
+    """Run :func:`process_video` on a session's face video, using its discovery record.
+
+    The record (see :mod:`ethoflow.discover`) supplies the decoded frame count
+    and frame rate of the face video, or of the main video when the session has
+    no separate face video.
+    """
+    from ethoflow.discover import read_record
+
+    record = read_record(record_json)
+    if record["status"] != "ok":
+        raise ValueError(f"{record_json}: session {session} was excluded: {record['reason']}")
+    info = record.get("face_video") or record["video"]
+    if Path(info["path"]).resolve() != Path(video).resolve():
+        raise ValueError(f"{record_json} describes {info['path']}, not {video}: rerun discovery")
+    return process_video(
+        video,
+        out_path,
+        params_from_config(face),
+        nframes_expected=info["nframes"],
+        attrs={"session": session, "fps": float(info["fps"])},
+        tmpdir=tmpdir,
+    )

@@ -1,0 +1,18 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/demo.smk"
+include: "rules/discover.smk"
+include: "rules/face.smk"
+
+
+rule all:
+    input:
+        get_final_output,
+    default_target: True

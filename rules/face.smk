@@ -1,0 +1,66 @@
+rule face_svd:
+    input:
+        video=get_face_video,
+        record="results/discover/{session}.json",
+    output:
+        "results/face/{session}.h5",
+    params:
+        face={k: v for k, v in config["face"].items() if k != "enabled"},
+    log:
+        "logs/face/{session}.log",
+    benchmark:
+        "benchmarks/face/{session}.tsv"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/face_svd.py"
+
+
+rule face_plot:
+    input:
+        "results/face/{session}.h5",
+    output:
+        report(
+            "results/face/{session}.png",
+            caption="../report/face.rst",
+            category="Face motion",
+            labels={"session": "{session}"},
+        ),
+    log:
+        "logs/face/{session}_plot.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/face_plot.py"
+
+
+if DEMO:
+
+    rule face_demo_check:
+        input:
+            face=expand("results/face/{session}.h5", session=sorted(SESSIONS)),
+            truth=expand(f"{DEMO_DIR}/truth/{{session}}_face.csv", session=sorted(SESSIONS)),
+        output:
+            report(
+                "results/face/demo_check.tsv",
+                caption="../report/face_demo_check.rst",
+                category="Face motion",
+            ),
+        log:
+            "logs/face/demo_check.log",
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        conda:
+            "../envs/core.yaml"
+        script:
+            "../scripts/face_demo_check.py"
