@@ -3,9 +3,15 @@ from pathlib import Path
 import pandas as pd
 from snakemake.utils import validate
 
-from ethoflow.sessions import NAME_PATTERN, SessionError, demo_paths, resolve_sessions
+from ethoflow.config import ConfigError, check_config
+from ethoflow.sessions import NAME_PATTERN, SessionError, resolve_sessions
 
 
+try:
+    check_config(config, workflow.source_path("../config/schemas/config.schema.yaml"))
+except ConfigError as err:
+    raise WorkflowError(f"ethoflow: {err}") from None
+# fills in the schema's defaults
 validate(config, "../config/schemas/config.schema.yaml", set_default=True)
 
 try:

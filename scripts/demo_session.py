@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from snakemake.script import snakemake
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.synthetic import DemoSpec, write_session

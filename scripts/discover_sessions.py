@@ -1,6 +1,7 @@
 """Gather the per-session records into the sessions table (checkpoint discover_sessions)."""
 
-from snakemake.script import snakemake
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.discover import sessions_table

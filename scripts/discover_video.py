@@ -1,6 +1,7 @@
 """Probe one session's videos by decoding them (rule discover_video)."""
 
-from snakemake.script import snakemake
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.discover import discover_session

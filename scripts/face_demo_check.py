@@ -1,6 +1,7 @@
 """Compare the demo's face-motion components with the generator's oscillations."""
 
-from snakemake.script import snakemake
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.face import check_against_truth

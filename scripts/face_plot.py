@@ -1,6 +1,7 @@
 """Plot a session's leading face-motion components and motion energy (rule face_plot)."""
 
-from snakemake.script import snakemake
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.plots import plot_face

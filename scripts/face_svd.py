@@ -1,6 +1,7 @@
 """Face-motion SVD of one session (rule face_svd)."""
 
-from snakemake.script import snakemake
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.face import process_session

@@ -1,0 +1,47 @@
+"""Checking the workflow config against its JSON schema, with messages that name the key."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import jsonschema
+import yaml
+
+__all__ = ["ConfigError", "check_config"]
+
+
+class ConfigError(ValueError):
+    """The config does not match its schema."""
+
+
+def _key(path) -> str:
+    parts = []
+    for p in path:
+        parts.append(f"[{p}]" if isinstance(p, int) else f".{p}")
+    return "".join(parts).lstrip(".") or "(top level)"
+
+
+def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
+    """Raise :class:`ConfigError` listing every schema violation by its key.
+
+    Example message: ``config key 'face': unknown key 'sbn' (allowed: chunk_size,
+    enabled, ...)`` or ``config key 'face.ncomps': 'many' is not of type 'integer'``.
+    """
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for err in sorted(validator.iter_errors(dict(config)), key=lambda e: list(map(str, e.path))):
+        where = _key(err.absolute_path)
+        if err.validator == "additionalProperties":
+            allowed = sorted(err.schema.get("properties", {}))
+            extra = sorted(set(err.instance) - set(allowed))
+            problems.append(
+                f"config key '{where}': unknown key(s) {', '.join(map(repr, extra))} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        else:
+            problems.append(f"config key '{where}': {err.message}")
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))

@@ -1,0 +1,178 @@
+"""Run the real workflow with snakemake on tiny data in a temporary folder.
+
+What is checked: a full run, nothing to do afterwards, reruns limited to what a change
+touches (one session's video, one face parameter), a schema violation naming the key, a
+corrupt video's clear error, and excluding bad videos instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import REPO, moving_scene, write_video
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          cwd=workdir, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-6000:]}")
+    return proc
+
+
+def write_config(workdir: Path, **overrides) -> dict:
+    """A tiny config reading a sample sheet; ``overrides`` replace whole sections."""
+    config = {
+        "seed": 0,
+        "demo": {"enabled": False},
+        "videos": {"sheet": "sessions.tsv"},
+        "discover": {"on_bad_video": "error"},
+        "face": {
+            "sbin": 2, "ncomps": 4, "svd_frames": 40, "chunk_size": 16,
+            "rois": [{"name": "square", "x": [0, 64], "y": [0, 24]}],
+        },
+    }
+    config.update(overrides)
+    (workdir / "config").mkdir(exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    return config
+
+
+def write_sheet(workdir: Path, sessions: dict[str, str]) -> None:
+    lines = ["session\tvideo"] + [f"{name}\t{video}" for name, video in sessions.items()]
+    (workdir / "sessions.tsv").write_text("\n".join(lines) + "\n")
+
+
+def outputs(workdir: Path) -> dict[str, int]:
+    """Every result file with its modification time."""
+    return {
+        str(p.relative_to(workdir)): p.stat().st_mtime_ns
+        for p in (workdir / "results").rglob("*")
+        if p.is_file()
+    }
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {k for k, v in after.items() if before.get(k) != v}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """Three sessions from a sample sheet, run once to completion."""
+    workdir = tmp_path_factory.mktemp("wf")
+    (workdir / "videos").mkdir()
+    sessions = {}
+    for i, name in enumerate(["s1", "s2", "s3"]):
+        write_video(workdir / "videos" / f"{name}.mp4", moving_scene(n=50, seed=i))
+        sessions[name] = f"videos/{name}.mp4"
+    write_sheet(workdir, sessions)
+    write_config(workdir)
+    snakemake(workdir)
+    return workdir
+
+
+def test_full_run_writes_results(project):
+    table = pd.read_csv(project / "results/discover/sessions.tsv", sep="\t", comment="#")
+    assert list(table["session"]) == ["s1", "s2", "s3"]
+    assert set(table["status"]) == {"ok"} and set(table["nframes"]) == {50}
+    for s in ("s1", "s2", "s3"):
+        assert (project / f"results/face/{s}.h5").stat().st_size > 0
+        assert (project / f"results/face/{s}.png").stat().st_size > 0
+        assert (project / f"logs/face/{s}.log").read_text().strip()
+
+
+def test_nothing_to_do_after_a_complete_run(project):
+    proc = snakemake(project, "-n")
+    assert "Nothing to be done" in proc.stdout
+
+
+def test_replacing_one_video_reruns_only_that_session(project):
+    before = outputs(project)
+    write_video(project / "videos" / "s2.mp4", moving_scene(n=50, seed=7))
+    snakemake(project)
+    assert changed(before, outputs(project)) == {
+        "results/discover/s2.json",
+        "results/discover/sessions.tsv",
+        "results/face/s2.h5",
+        "results/face/s2.png",
+    }
+
+
+def test_changing_a_face_parameter_reruns_face_jobs_only(project):
+    before = outputs(project)
+    config = yaml.safe_load((project / "config/config.yaml").read_text())
+    config["face"]["ncomps"] = 3
+    (project / "config/config.yaml").write_text(yaml.safe_dump(config))
+    snakemake(project)
+    assert changed(before, outputs(project)) == {
+        f"results/face/{s}.{ext}" for s in ("s1", "s2", "s3") for ext in ("h5", "png")
+    }
+
+
+def test_schema_violation_names_the_key(tmp_path):
+    write_sheet(tmp_path, {})
+    write_config(tmp_path, face={"sbn": 4})
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0
+    assert "config key 'face': unknown key(s) 'sbn'" in proc.stdout
+    write_config(tmp_path, face={"ncomps": "many"})
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0
+    assert "config key 'face.ncomps': 'many' is not of type 'integer'" in proc.stdout
+
+
+def test_name_clash_in_sheet_is_reported(tmp_path):
+    video = write_video(tmp_path / "a.mp4", moving_scene(n=10))
+    (tmp_path / "sessions.tsv").write_text(f"session\tvideo\nA\t{video}\nA\t{video}\n")
+    write_config(tmp_path)
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0 and "two videos give the session name 'A'" in proc.stdout
+
+
+@pytest.fixture
+def with_corrupt_video(tmp_path) -> Path:
+    write_video(tmp_path / "good.mp4", moving_scene(n=30))
+    (tmp_path / "bad.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(3000))
+    write_sheet(tmp_path, {"good": "good.mp4", "bad": "bad.mp4"})
+    return tmp_path
+
+
+def test_corrupt_video_stops_with_a_clear_error(with_corrupt_video):
+    write_config(with_corrupt_video)
+    proc = snakemake(with_corrupt_video, check=False)
+    assert proc.returncode != 0
+    log = (with_corrupt_video / "logs/discover/bad.log").read_text()
+    assert "bad.mp4: OpenCV cannot open it as a video" in log
+    assert "bad.mp4: OpenCV cannot open it as a video" in proc.stdout  # --show-failed-logs
+    assert not (with_corrupt_video / "results/discover/bad.json").exists()
+
+
+def test_corrupt_video_can_be_excluded(with_corrupt_video):
+    write_config(with_corrupt_video, discover={"on_bad_video": "exclude"})
+    snakemake(with_corrupt_video)
+    table = pd.read_csv(with_corrupt_video / "results/discover/sessions.tsv", sep="\t",
+                        comment="#").set_index("session")
+    assert table.loc["bad", "status"] == "excluded"
+    assert "cannot open" in table.loc["bad", "reason"]
+    assert table.loc["good", "status"] == "ok"
+    assert (with_corrupt_video / "results/face/good.h5").exists()
+    assert not (with_corrupt_video / "results/face/bad.h5").exists()
+
+
+def test_lint_is_clean():
+    if shutil.which("snakemake") is None:
+        pytest.skip("snakemake not on PATH")
+    proc = subprocess.run([*SNAKEMAKE, "--lint", "-s", str(REPO / "Snakefile")],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stdout
