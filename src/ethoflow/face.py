@@ -48,6 +48,7 @@ from pathlib import Path
 
 import cv2
 import h5py
+import pandas as pd
 import numpy as np
 from scipy import linalg
 from threadpoolctl import threadpool_limits
@@ -57,7 +58,10 @@ from ethoflow.video import VideoError, iter_frame_chunks
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ROI", "FaceParams", "process_video", "read_face", "bin_frames"]
+__all__ = [
+    "ROI", "FaceParams", "process_video", "process_session", "read_face", "bin_frames",
+    "compare_with_truth", "check_against_truth",
+]
 
 FULL_FRAME = "full"
 KINDS = {"mot": "motion", "mov": "movie"}
@@ -610,3 +614,63 @@ def process_session(
         attrs={"session": session, "fps": float(info["fps"])},
         tmpdir=tmpdir,
     )
+
+
+def _smooth(x: np.ndarray, k: int) -> np.ndarray:
+    return np.convolve(np.pad(x, (k, k), mode="edge"), np.ones(k) / k, "same")[k:-k]
+
+
+def compare_with_truth(face_h5: str | os.PathLike, truth_csv: str | os.PathLike,
+                       window_s: float = 0.3, ncomp: int = 3) -> pd.DataFrame:
+    """How well a session's face outputs track known per-ROI movement signals.
+
+    For each ROI that has a column in ``truth_csv`` (the demo generator's
+    signals: whisker angle, jaw opening, pupil radius), the truth's movement is
+    the oscillation's amplitude envelope where the file gives one (column
+    ``<roi>_amplitude``), else ``|signal[t] - signal[t-1]|``. Both it and the
+    outputs are smoothed over
+    ``window_s``; the table gives the Pearson correlation of the ROI's motion
+    energy with it, and the best absolute correlation among the ROI's
+    ``ncomp`` leading motion-SVD components.
+    """
+    face = read_face(face_h5)
+    truth = pd.read_csv(truth_csv, sep="\t", comment="#")
+    fps = float(face["attrs"].get("fps", 30.0))
+    k = max(1, int(round(window_s * fps)))
+    rows = []
+    for name in face["motion"]:
+        if name not in truth.columns:
+            continue
+        if f"{name}_amplitude" in truth.columns:
+            moving = _smooth(truth[f"{name}_amplitude"].to_numpy(float), k)
+        else:
+            signal = truth[name].to_numpy(float)
+            moving = _smooth(np.abs(np.diff(signal, prepend=signal[0])), k)
+        energy = _smooth(face["motion"][name], k)
+        comps = face["motSVD"][name][:, :ncomp]
+        corrs = [abs(np.corrcoef(_smooth(comps[:, j], k), moving)[0, 1]) for j in range(comps.shape[1])]
+        best = int(np.argmax(corrs))
+        rows.append({
+            "roi": name,
+            "energy_r": float(np.corrcoef(energy, moving)[0, 1]),
+            "best_component": best + 1,
+            "component_r": float(corrs[best]),
+        })
+    return pd.DataFrame(rows)
+
+
+def check_against_truth(face_h5s: list, truth_csvs: list, out_tsv: str | os.PathLike) -> pd.DataFrame:
+    """:func:`compare_with_truth` for several sessions, written as one table."""
+    from ethoflow.files import provenance, write_table
+
+    tables = []
+    for h5, csv in zip(face_h5s, truth_csvs):
+        table = compare_with_truth(h5, csv)
+        table.insert(0, "session", Path(h5).stem)
+        tables.append(table)
+        for row in table.itertuples():
+            log.info("%s %s: motion energy r=%.3f, component %d r=%.3f", Path(h5).stem, row.roi,
+                     row.energy_r, row.best_component, row.component_r)
+    table = pd.concat(tables, ignore_index=True)
+    write_table(table, out_tsv, comment=provenance())
+    return table
