@@ -4,7 +4,7 @@
 snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
-from ethoflow.face import check_against_truth
+from ethoflow.synthetic import check_face
 
 runlog.to_file(snakemake.log[0])
-check_against_truth(snakemake.input.face, snakemake.input.truth, snakemake.output[0])
+check_face(snakemake.input.face, snakemake.input.truth, snakemake.output[0])

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ethoflow.files import atomic_path
 
-__all__ = ["pose_dataframe", "write_pose_table", "read_pose_table", "write_labels", "H5_KEY"]
+__all__ = ["H5_KEY", "pose_dataframe", "read_pose_table", "write_labels", "write_pose_table"]
 
 H5_KEY = "df_with_missing"
 LEVELS = ["scorer", "bodyparts", "coords"]
@@ -45,65 +45,166 @@ def pose_dataframe(
     scorer
         The scorer (first column level).
     index
-        Row index: frame numbers for pose tables, image paths for labels.
+        Row index: frame numbers for pose tables (default ``0..n_rows-1``),
+        image paths for labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 columns ``MultiIndex.from_product([[scorer], bodyparts, coords])``
+        with level names ``scorer, bodyparts, coords``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes of ``xy``, ``likelihood`` and ``bodyparts`` disagree.
     """
     xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[2] != 2 or xy.shape[1] != len(bodyparts):
+        raise ValueError(
+            f"Expected 'xy' to have shape (n, {len(bodyparts)}, 2), but got {xy.shape}"
+        )
     n, k, _ = xy.shape
-    if k != len(bodyparts):
-        raise ValueError(f"Expected {len(bodyparts)} bodyparts in xy, but got shape {xy.shape}")
     coords = ["x", "y"] if likelihood is None else ["x", "y", "likelihood"]
-    data = xy if likelihood is None else np.concatenate([xy, np.asarray(likelihood)[..., None]], -1)
-    columns = pd.MultiIndex.from_product([[scorer], bodyparts, coords], names=LEVELS)
+    if likelihood is None:
+        data = xy
+    else:
+        lik = np.asarray(likelihood, dtype=np.float64)
+        if lik.shape != (n, k):
+            raise ValueError(f"Expected 'likelihood' to have shape {(n, k)}, but got {lik.shape}")
+        data = np.concatenate([xy, lik[..., None]], axis=-1)
+    columns = pd.MultiIndex.from_product([[scorer], list(bodyparts), coords], names=LEVELS)
     return pd.DataFrame(data.reshape(n, -1), columns=columns, index=index)
 
 
 def write_pose_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write a pose/labels table: HDF5 (key ``df_with_missing``, table format) or DLC CSV."""
+    """Write a pose or labels table, atomically, as DLC does.
+
+    Parameters
+    ----------
+    df
+        A table from :func:`pose_dataframe` (or read by :func:`read_pose_table`).
+    path
+        ``.csv``: DLC's CSV (three header rows scorer/bodyparts/coords, then one
+        row per frame or image). Anything else (``.h5``): HDF5, key
+        ``df_with_missing``, PyTables ``table`` format.
+
+    Raises
+    ------
+    ValueError
+        If the columns are not DLC's ``scorer/bodyparts/coords`` levels.
+    """
     path = Path(path)
+    _check_columns(df, path)
     with atomic_path(path) as tmp:
-        if path.suffix == ".csv":
-            df.to_csv(tmp)
+        if path.suffix.lower() == ".csv":
+            out = df.copy()
+            out.index.name = None  # a named index would add a fourth header row
+            out.to_csv(tmp, lineterminator="\n")
         else:
             df.to_hdf(tmp, key=H5_KEY, format="table", mode="w")
+
+
+def _check_columns(df: pd.DataFrame, path: Path) -> None:
+    """Raise a ValueError naming ``path`` unless ``df`` has single-animal DLC columns."""
+    names = list(df.columns.names)
+    if "individuals" in names or df.columns.nlevels == 4:
+        raise ValueError(
+            f"{path}: multi-animal DLC files (column levels {names}) are not supported yet; "
+            f"expected the single-animal levels {LEVELS}"
+        )
+    if names != LEVELS:
+        raise ValueError(f"{path}: expected column levels {LEVELS}, but got {names}")
+    coords = set(df.columns.get_level_values("coords"))
+    if not {"x", "y"} <= coords or not coords <= {"x", "y", "likelihood"}:
+        raise ValueError(
+            f"{path}: expected coords x, y[, likelihood], but got {sorted(map(str, coords))}"
+        )
+    if df.columns.duplicated().any():
+        dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ValueError(f"{path}: duplicated columns {dup}")
 
 
 def read_pose_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a DLC pose or labels table from ``.h5`` or ``.csv``, checking its structure.
 
+    Parameters
+    ----------
+    path
+        A DLC ``.h5`` (key ``df_with_missing``) or ``.csv`` (three header rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 values; columns ``(scorer, bodyparts, coords)``; the index as
+        stored (frame numbers, or image paths for labels).
+
     Raises
     ------
     ValueError
-        If the file is not a single-animal DLC table (wrong key, column levels
-        or coords); the message names the file.
+        If the file is missing, unreadable, or not a single-animal DLC table
+        (no ``df_with_missing`` key, other column levels, other coords,
+        non-numeric values); the message names the file.
     """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: file not found")
+    df: pd.DataFrame | pd.Series | object
     try:
-        if path.suffix == ".csv":
+        if path.suffix.lower() == ".csv":
             df = pd.read_csv(path, header=[0, 1, 2], index_col=0)
         else:
             df = pd.read_hdf(path, key=H5_KEY)
     except KeyError:
-        raise ValueError(f"{path}: no '{H5_KEY}' table in this HDF5 file") from None
-    except (OSError, ValueError, IndexError) as err:
+        raise ValueError(
+            f"{path}: no '{H5_KEY}' table in this HDF5 file (is it a DLC file?)"
+        ) from None
+    except (OSError, ValueError, IndexError, TypeError, RuntimeError, pd.errors.ParserError) as err:
         raise ValueError(f"{path}: not a readable DLC table ({err})") from None
-    names = list(df.columns.names)
-    if "individuals" in names or df.columns.nlevels == 4:
-        raise ValueError(f"{path}: multi-animal DLC files (an 'individuals' level) are not supported yet")
-    if df.columns.nlevels != 3:
-        raise ValueError(f"{path}: expected 3 column levels {LEVELS}, but got {names}")
-    df.columns = df.columns.set_names(LEVELS)
-    coords = set(df.columns.get_level_values("coords"))
-    if not {"x", "y"} <= coords or not coords <= {"x", "y", "likelihood"}:
-        raise ValueError(f"{path}: expected coords x, y[, likelihood], but got {sorted(coords)}")
-    return df.astype(np.float64)
+    if not isinstance(df, pd.DataFrame):
+        # bad file content, not a bad argument: ValueError like every other check here
+        kind = type(df).__name__
+        raise ValueError(f"{path}: '{H5_KEY}' holds a {kind}, not a DataFrame")  # noqa: TRY004
+    _check_columns(df, path)
+    try:
+        return df.astype(np.float64)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{path}: non-numeric coordinates ({err})") from None
 
 
 def write_labels(df: pd.DataFrame, folder: str | os.PathLike, scorer: str) -> tuple[Path, Path]:
-    """Write labels as ``CollectedData_<scorer>.h5`` and ``.csv`` in ``folder``."""
+    """Write labels as ``CollectedData_<scorer>.h5`` and ``.csv`` in ``folder``, as DLC 2.x does.
+
+    Parameters
+    ----------
+    df
+        A labels table (coords x, y), indexed by the image path relative to the
+        project, e.g. ``labeled-data/<video>/img00012.png``.
+    folder
+        The ``labeled-data/<video>`` folder (created if needed).
+    scorer
+        The scorer; names the files.
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The ``.h5`` and ``.csv`` paths.
+
+    Raises
+    ------
+    ValueError
+        If ``df`` is not a labels table (other levels, a likelihood column,
+        a non-string index).
+    """
     folder = Path(folder)
     h5, csv = folder / f"CollectedData_{scorer}.h5", folder / f"CollectedData_{scorer}.csv"
+    _check_columns(df, h5)
+    if "likelihood" in set(df.columns.get_level_values("coords")):
+        raise ValueError(f"{h5}: labels have coords x, y only, but the table has a likelihood")
+    if not all(isinstance(i, str) for i in df.index):
+        raise ValueError(
+            f"{h5}: the labels index must be image paths like 'labeled-data/<video>/img00012.png'"
+        )
     write_pose_table(df, csv)
     write_pose_table(df, h5)
     return h5, csv

@@ -48,7 +48,6 @@ from pathlib import Path
 
 import cv2
 import h5py
-import pandas as pd
 import numpy as np
 from scipy import linalg
 from threadpoolctl import threadpool_limits
@@ -60,7 +59,6 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ROI", "FaceParams", "process_video", "process_session", "read_face", "bin_frames",
-    "compare_with_truth", "check_against_truth",
 ]
 
 FULL_FRAME = "full"
@@ -106,7 +104,14 @@ class FaceParams:
     full_frame : bool
         Also process the whole frame, as ROI ``"full"`` (Facemap's index 0).
     svd_frames : int
-        At most this many frames, spread over the video, enter the SVD.
+        At most this many frames, spread over the video, enter the SVD
+        (``svd_sampling="spread"``).
+    svd_sampling : {"spread", "facemap"}
+        ``"spread"``: all frames, or ``svd_frames`` evenly spaced ones.
+        ``"facemap"``: what Facemap 1.0.8 does, for like-for-like comparisons:
+        up to 15 runs of 1000 consecutive frames, evenly placed, decomposed
+        per run (top 250) then merged; ``avgframe``/``avgmotion`` (the
+        centring) from ten runs of 100 frames.
     chunk_size : int
         Frames decoded and processed at a time.
     """
@@ -117,6 +122,7 @@ class FaceParams:
     movie_svd: bool = True
     full_frame: bool = True
     svd_frames: int = 3000
+    svd_sampling: str = "spread"
     chunk_size: int = 256
     rois: tuple[ROI, ...] = field(default_factory=tuple)
 
@@ -127,6 +133,8 @@ class FaceParams:
             raise ValueError(f"ncomps must be at least 1, got {self.ncomps}")
         if self.svd_frames < 2:
             raise ValueError(f"svd_frames must be at least 2, got {self.svd_frames}")
+        if self.svd_sampling not in ("spread", "facemap"):
+            raise ValueError(f"svd_sampling must be 'spread' or 'facemap', got {self.svd_sampling!r}")
         if not (self.motion_svd or self.movie_svd):
             raise ValueError("at least one of motion_svd and movie_svd must be true")
         names = [r.name for r in self.rois]
@@ -185,8 +193,33 @@ def bin_frames(frames: np.ndarray, sbin: int) -> np.ndarray:
     return out.reshape(n, hb, wb)
 
 
-def _sample_frames(nframes: int, svd_frames: int) -> np.ndarray:
-    """Frame indices entering the SVD: all, or ``svd_frames`` spread evenly."""
+FACEMAP_SEGMENT, FACEMAP_PER_SEGMENT = 1000, 250
+
+
+def _facemap_starts(nframes: int) -> np.ndarray:
+    """First frames of the runs ``facemap.process.compute_SVD`` reads."""
+    nt0 = min(FACEMAP_SEGMENT, nframes)
+    nsegs = max(1, int(min(np.floor(15000 / nt0), np.floor(nframes / nt0))))
+    return np.clip(np.floor(np.linspace(0, nframes - nt0 - 1, nsegs)).astype(np.int64), 0, None)
+
+
+def _facemap_mean_frames(nframes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frames ``facemap.process.subsampled_mean`` averages: runs of 100 frames spread over
+    the video; returns (frames for the average frame, frames whose motion is averaged)."""
+    nt0 = min(100, nframes)
+    nsegs = int(np.floor(min(1000, nframes) / nt0))
+    starts = np.floor(np.linspace(0, nframes - nt0, nsegs)).astype(np.int64)
+    frames = np.unique(np.concatenate([np.arange(t, t + nt0) for t in starts]))
+    motion = np.unique(np.concatenate([np.arange(t + 1, t + nt0) for t in starts]))
+    return frames, motion
+
+
+def _sample_frames(nframes: int, svd_frames: int, sampling: str = "spread") -> np.ndarray:
+    """Frame indices entering the SVD (see :class:`FaceParams`)."""
+    if sampling == "facemap":
+        nt0 = min(FACEMAP_SEGMENT, nframes)
+        runs = [np.arange(t, min(t + nt0, nframes)) for t in _facemap_starts(nframes)]
+        return np.unique(np.concatenate(runs))
     if nframes <= svd_frames:
         return np.arange(nframes)
     return np.unique(np.round(np.linspace(0, nframes - 1, svd_frames)).astype(np.int64))
@@ -223,9 +256,20 @@ class _Gram:
             self.g += new.T @ new
 
     def solve(
-        self, store: np.ndarray, d: np.ndarray, k: int
+        self, store: np.ndarray, d: np.ndarray, k: int, segments: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Leading components of the stored rows centred on ``shift + d``.
+
+        With ``segments`` (a segment id per stored row), the decomposition is
+        Facemap's: the top ``FACEMAP_PER_SEGMENT`` components of each segment,
+        scaled by their singular values, are concatenated and decomposed again
+        (computed exactly here, from blocks of the same Gram matrix).
+
+        As in Facemap, each row's mean over pixels is also removed for the
+        decomposition, so the masks are orthogonal to the constant image:
+        global brightness changes (or overall motion level) do not take up
+        components, and projecting the mean-centred rows on the masks gives the
+        same values with or without that row centring.
 
         Returns
         -------
@@ -244,15 +288,28 @@ class _Gram:
             g -= r[:, None]
             g -= r[None, :]
             g += np.float32(d @ d)
-            w, vecs = linalg.eigh(g, subset_by_index=[n - k, n - 1], driver="evr")
-            w, vecs = w[::-1], np.ascontiguousarray(vecs[:, ::-1])
+            # remove each row's mean over pixels: Gram of X P, P = I - 11'/p
+            rs = x.sum(axis=1) - d.sum()
+            g -= np.outer(rs, rs) / np.float32(p)
+            merged = segments is not None and len(np.unique(segments)) > 1
+            if merged:
+                vecs, w = _merge_segments(g, segments, k)
+                k = len(w)
+            else:
+                w, vecs = linalg.eigh(g, subset_by_index=[n - k, n - 1], driver="evr")
+                w, vecs = w[::-1], np.ascontiguousarray(vecs[:, ::-1])
             sv = np.sqrt(np.clip(w, 0, None)).astype(np.float32)
             safe = np.where(sv > sv[0] * 1e-6, sv, np.inf) if k else sv
-            masks = (x.T @ vecs - np.outer(d, vecs.sum(axis=0))) / safe
-            proj = vecs * sv
+            masks = x.T @ vecs - np.outer(d, vecs.sum(axis=0))
+            masks -= masks.mean(axis=0)
+            masks /= safe
+            proj = x @ masks - d @ masks if merged else vecs * sv
         else:
             s = self.colsum.astype(np.float32)
             c = self.g - np.outer(s, d) - np.outer(d, s) + np.float32(n) * np.outer(d, d)
+            # P C P with P = I - 11'/p: masks orthogonal to the constant image
+            c -= c.mean(axis=0, keepdims=True)
+            c -= c.mean(axis=1, keepdims=True)
             w, masks = linalg.eigh(c, subset_by_index=[p - k, p - 1], driver="evr")
             w, masks = w[::-1], np.ascontiguousarray(masks[:, ::-1])
             sv = np.sqrt(np.clip(w, 0, None)).astype(np.float32)
@@ -263,6 +320,28 @@ class _Gram:
         masks = np.ascontiguousarray(masks * sign, dtype=np.float32)
         proj = np.ascontiguousarray(proj * sign, dtype=np.float32)
         return masks, sv, proj
+
+
+def _merge_segments(g: np.ndarray, segments: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Facemap's merge of per-segment SVDs, from the (centred) Gram matrix ``g``.
+
+    Returns row-space vectors ``vecs`` (n_rows, k) and eigenvalues ``w`` such
+    that the masks are ``X' vecs / sqrt(w)``.
+    """
+    blocks = []
+    for seg in np.unique(segments):
+        idx = np.flatnonzero(segments == seg)
+        nc = min(FACEMAP_PER_SEGMENT, len(idx) - 1)
+        _, v = linalg.eigh(g[np.ix_(idx, idx)], subset_by_index=[len(idx) - nc, len(idx) - 1],
+                           driver="evr")
+        block = np.zeros((len(g), nc), np.float32)
+        block[idx] = v
+        blocks.append(block)
+    basis = np.hstack(blocks)  # columns: per-segment U*S, expressed in row space
+    merged = basis.T @ g @ basis
+    k = min(k, len(merged))
+    w, vm = linalg.eigh(merged, subset_by_index=[len(merged) - k, len(merged) - 1], driver="evr")
+    return np.ascontiguousarray(basis @ vm[:, ::-1]), w[::-1]
 
 
 @dataclass
@@ -366,7 +445,7 @@ def process_video(
     scale = np.float32(1.0 / sbin**2)
     if n_exp < 2:
         raise VideoError(video, f"{n_exp} frame(s): motion needs at least 2")
-    frames_idx = _sample_frames(n_exp, params.svd_frames)
+    frames_idx = _sample_frames(n_exp, params.svd_frames, params.svd_sampling)
     all_frames = len(frames_idx) == n_exp
     samples: dict[str, _Sample] = {}
     regions: list[_Region] = []
@@ -376,6 +455,9 @@ def process_video(
     n = 0
     prev: np.ndarray | None = None
     sum_frame = sum_motion = None
+    facemap = params.svd_sampling == "facemap"
+    if facemap:  # Facemap centres on means over a subsample of frames
+        mean_frames, mean_motion_frames = _facemap_mean_frames(n_exp)
     try:
         for ci, chunk in enumerate(iter_frame_chunks(video, params.chunk_size)):
             b = bin_frames(chunk, sbin)
@@ -401,12 +483,22 @@ def process_video(
                     spill = os.fdopen(fd, "wb")
             if n + m > n_exp:
                 raise VideoError(video, f"decodes more than the {n_exp} frames discovery counted")
-            sum_frame += b.sum(axis=0, dtype=np.int64)
+            if facemap:
+                sel = mean_frames[(mean_frames >= n) & (mean_frames < n + m)] - n
+                sum_frame += b[sel].sum(axis=0, dtype=np.int64)
+            else:
+                sum_frame += b.sum(axis=0, dtype=np.int64)
             with_prev = b if prev is None else np.concatenate([prev[None], b])
             motion = cv2.absdiff(with_prev[1:], with_prev[:-1])  # row j is frame n_first + j
             motion_first = 1 if prev is None else n
             if len(motion):
-                sum_motion += motion.sum(axis=0, dtype=np.int64)
+                if facemap:
+                    f0 = 1 if prev is None else n  # frame of motion row 0
+                    sel = mean_motion_frames[(mean_motion_frames >= f0)
+                                             & (mean_motion_frames < f0 + len(motion))] - f0
+                    sum_motion += motion[sel].sum(axis=0, dtype=np.int64)
+                else:
+                    sum_motion += motion.sum(axis=0, dtype=np.int64)
                 for r in regions:
                     r.energy.append(motion[:, r.ys, r.xs].sum(axis=(1, 2), dtype=np.int64))
             if "mov" in samples:
@@ -431,9 +523,15 @@ def process_video(
             "%s: %d frames decoded and binned in %.1f s", video.name, n,
             time.perf_counter() - t_start,
         )
-        avgframe = (sum_frame * scale / n).astype(np.float32)
-        avgmotion = (sum_motion * scale / (n - 1)).astype(np.float32)
+        n_mean, n_mean_motion = (len(mean_frames), len(mean_motion_frames)) if facemap else (n, n - 1)
+        avgframe = (sum_frame * scale / n_mean).astype(np.float32)
+        avgmotion = (sum_motion * scale / n_mean_motion).astype(np.float32)
         means = {"mot": avgmotion, "mov": avgframe}
+        segments = {
+            kind: (np.searchsorted(_facemap_starts(n), sample.frames, side="right") - 1
+                   if params.svd_sampling == "facemap" else None)
+            for kind, sample in samples.items()
+        }
 
         out_path.parent.mkdir(parents=True, exist_ok=True)
         with h5py.File(tmp_out, "w") as h5:
@@ -456,7 +554,7 @@ def process_video(
                 for r in regions:
                     tic = time.perf_counter()
                     d = (means[kind] - sample.shift)[r.ys, r.xs].ravel()
-                    masks, sv, proj = r.grams[kind].solve(sample.store, d, params.ncomps)
+                    masks, sv, proj = r.grams[kind].solve(sample.store, d, params.ncomps, segments[kind])
                     r.grams.pop(kind)
                     h5.create_dataset(f"{kind}Mask/{r.name}", data=masks.reshape(*r.shape, -1))
                     h5.create_dataset(f"{kind}Sv/{r.name}", data=sv)
@@ -615,62 +713,3 @@ def process_session(
         tmpdir=tmpdir,
     )
 
-
-def _smooth(x: np.ndarray, k: int) -> np.ndarray:
-    return np.convolve(np.pad(x, (k, k), mode="edge"), np.ones(k) / k, "same")[k:-k]
-
-
-def compare_with_truth(face_h5: str | os.PathLike, truth_csv: str | os.PathLike,
-                       window_s: float = 0.3, ncomp: int = 3) -> pd.DataFrame:
-    """How well a session's face outputs track known per-ROI movement signals.
-
-    For each ROI that has a column in ``truth_csv`` (the demo generator's
-    signals: whisker angle, jaw opening, pupil radius), the truth's movement is
-    the oscillation's amplitude envelope where the file gives one (column
-    ``<roi>_amplitude``), else ``|signal[t] - signal[t-1]|``. Both it and the
-    outputs are smoothed over
-    ``window_s``; the table gives the Pearson correlation of the ROI's motion
-    energy with it, and the best absolute correlation among the ROI's
-    ``ncomp`` leading motion-SVD components.
-    """
-    face = read_face(face_h5)
-    truth = pd.read_csv(truth_csv, sep="\t", comment="#")
-    fps = float(face["attrs"].get("fps", 30.0))
-    k = max(1, int(round(window_s * fps)))
-    rows = []
-    for name in face["motion"]:
-        if name not in truth.columns:
-            continue
-        if f"{name}_amplitude" in truth.columns:
-            moving = _smooth(truth[f"{name}_amplitude"].to_numpy(float), k)
-        else:
-            signal = truth[name].to_numpy(float)
-            moving = _smooth(np.abs(np.diff(signal, prepend=signal[0])), k)
-        energy = _smooth(face["motion"][name], k)
-        comps = face["motSVD"][name][:, :ncomp]
-        corrs = [abs(np.corrcoef(_smooth(comps[:, j], k), moving)[0, 1]) for j in range(comps.shape[1])]
-        best = int(np.argmax(corrs))
-        rows.append({
-            "roi": name,
-            "energy_r": float(np.corrcoef(energy, moving)[0, 1]),
-            "best_component": best + 1,
-            "component_r": float(corrs[best]),
-        })
-    return pd.DataFrame(rows)
-
-
-def check_against_truth(face_h5s: list, truth_csvs: list, out_tsv: str | os.PathLike) -> pd.DataFrame:
-    """:func:`compare_with_truth` for several sessions, written as one table."""
-    from ethoflow.files import provenance, write_table
-
-    tables = []
-    for h5, csv in zip(face_h5s, truth_csvs):
-        table = compare_with_truth(h5, csv)
-        table.insert(0, "session", Path(h5).stem)
-        tables.append(table)
-        for row in table.itertuples():
-            log.info("%s %s: motion energy r=%.3f, component %d r=%.3f", Path(h5).stem, row.roi,
-                     row.energy_r, row.best_component, row.component_r)
-    table = pd.concat(tables, ignore_index=True)
-    write_table(table, out_tsv, comment=provenance())
-    return table

@@ -22,7 +22,8 @@ def reference(video, sbin, ys=slice(None), xs=slice(None)):
     out = {}
     for kind, x in (("mot", motion), ("mov", binned)):
         xc = x - x.mean(axis=0)
-        u, s, vt = np.linalg.svd(xc, full_matrices=False)
+        # as Facemap: the SVD also removes each frame's mean over pixels
+        u, s, vt = np.linalg.svd(xc - xc.mean(axis=1, keepdims=True), full_matrices=False)
         out[kind] = (xc, vt.T, s)
     out["energy"] = motion.sum(axis=1)
     return out
@@ -42,6 +43,7 @@ def test_matches_exact_svd_of_full_motion_matrix(tiny_video, tmp_path, sbin):
         assert np.rad2deg(subspace_angles(masks, v[:, :k])).max() < 0.5
         np.testing.assert_allclose(res[f"{kind}Sv"]["full"], s[:k], rtol=1e-3)
         np.testing.assert_allclose(masks.T @ masks, np.eye(k), atol=1e-4)
+        np.testing.assert_allclose(masks.sum(axis=0), 0, atol=1e-4)
         # projections are the centred data on the masks, for every frame
         proj = res[f"{kind}SVD"]["full"]
         assert proj.shape == (60, k)
@@ -151,3 +153,46 @@ def test_bin_frames_is_exact_block_sum(rng):
         hb, wb = 31 // s, 45 // s
         ref = frames[:, : hb * s, : wb * s].reshape(3, hb, s, wb, s).astype(np.int64).sum(axis=(2, 4))
         np.testing.assert_array_equal(bin_frames(frames, s), ref)
+
+
+def test_small_roi_uses_pixel_side_and_matches_exact(tmp_path):
+    """More frames than ROI pixels: the pixel-by-pixel Gram path."""
+    video = write_video(tmp_path / "v.mp4", moving_scene(n=120))
+    roi = ROI("blob", (40, 56), (28, 44))  # 8 x 8 binned pixels at sbin 2, fewer than frames
+    res = read_face(process_video(video, tmp_path / "f.h5",
+                                  FaceParams(sbin=2, ncomps=4, rois=(roi,), full_frame=False),
+                                  nframes_expected=120))
+    assert [r["name"] for r in res["rois"]] == ["blob"]
+    ref = reference(video, 2, slice(14, 22), slice(20, 28))
+    for kind in ("mot", "mov"):
+        xc, v, s = ref[kind]
+        masks = res[f"{kind}Mask"]["blob"].reshape(-1, 4)
+        assert np.rad2deg(subspace_angles(masks, v[:, :4])).max() < 0.5
+        np.testing.assert_allclose(res[f"{kind}Sv"]["blob"], s[:4], rtol=1e-3)
+        expect = xc @ masks
+        if kind == "mot":
+            expect = np.concatenate([expect[:1], expect])
+        np.testing.assert_allclose(res[f"{kind}SVD"]["blob"], expect, atol=1e-3 * np.abs(expect).max())
+
+
+def test_leading_components_track_the_demo_oscillations(tmp_path):
+    """On the synthetic face video, each ROI's leading motion component follows the
+    whisking / jaw / pupil movement the generator put there."""
+    from ethoflow.synthetic import DemoSpec, compare_face, face_rois, write_session
+
+    spec = DemoSpec(n_frames=300, width=96, height=96, n_labeled=2)
+    paths = {k: tmp_path / f"{k}.{ext}" for k, ext in
+             (("video", "mp4"), ("face_video", "mp4"), ("pose", "h5"), ("states", "csv"),
+              ("face_truth", "csv"))}
+    paths["labels_dir"] = tmp_path / "labels"
+    write_session(spec, 0, "s0", paths)
+    rois = tuple(ROI(name, (x0, x1), (y0, y1))
+                 for name, (x0, x1, y0, y1) in face_rois(spec.face_width, spec.face_height).items())
+    out = process_video(paths["face_video"], tmp_path / "face.h5",
+                        FaceParams(sbin=4, ncomps=10, rois=rois), nframes_expected=300,
+                        attrs={"fps": spec.fps})
+    table = compare_face(out, paths["face_truth"]).set_index("roi")
+    assert set(table.index) == {"whiskers", "mouth", "eye"}
+    assert (table["component_r"] > 0.8).all(), table
+    assert (table["best_component"] <= 2).all(), table
+    assert (table["energy_r"] > 0.8).all(), table
