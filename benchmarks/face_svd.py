@@ -10,7 +10,9 @@ memory (the whole process tree, sampled every 20 ms) are measured from outside.
 
 - ``decode``: the floor: ``cv2.VideoCapture.read`` over every frame, nothing else.
 - ``ethoflow``: :func:`ethoflow.face.process_video`, motion + movie SVD of the
-  full frame, ``ncomps`` components each.
+  full frame, ``ncomps`` components each; once with the default sampling
+  (every frame of a video this short enters the SVD) and once with
+  ``svd_sampling="facemap"`` (Facemap's frames and means, for like-for-like traces).
 - ``facemap``: ``facemap.process.run`` with the same ``sbin`` (Facemap fixes
   500 components), motion + movie SVD; only where a Python with Facemap 1.0.8
   is given or found (install it in its own venv: it needs numpy<2).
@@ -55,8 +57,9 @@ ETHOFLOW = """
 import sys
 from ethoflow.face import FaceParams, process_video
 from ethoflow.video import probe_video
-video, out, sbin, ncomps, nframes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-process_video(video, out, FaceParams(sbin=sbin, ncomps=ncomps), nframes_expected=nframes)
+video, out, sbin, ncomps, nframes, sampling = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+process_video(video, out, FaceParams(sbin=sbin, ncomps=ncomps, svd_sampling=sampling),
+              nframes_expected=nframes)
 """
 
 
@@ -125,10 +128,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         decode = best_of(args.repeats, [py, "-c", DECODE, str(args.video)])
         rows.append(("OpenCV decode (floor)", decode))
-        ours_h5 = Path(tmp) / "ethoflow.h5"
-        ours = best_of(args.repeats, [py, "-c", ETHOFLOW, str(args.video), str(ours_h5),
-                                      str(args.sbin), str(args.ncomps), str(n)])
-        rows.append((f"ethoflow face (ncomps {args.ncomps})", ours))
+        ours_h5 = {}
+        for sampling, ncomps in (("spread", 100), ("spread", args.ncomps), ("facemap", args.ncomps)):
+            path = Path(tmp) / f"ethoflow-{sampling}-{ncomps}.h5"
+            ours = best_of(args.repeats, [py, "-c", ETHOFLOW, str(args.video), str(path),
+                                          str(args.sbin), str(ncomps), str(n), sampling])
+            rows.append((f"ethoflow face, ncomps {ncomps}, {sampling} sampling", ours))
+            if ncomps == args.ncomps:
+                ours_h5[sampling] = path
         facemap = None
         if args.facemap_python.exists():
             runner = HERE / "_facemap_runner.py"
@@ -149,14 +156,14 @@ def main() -> int:
 
         if facemap:
             fm = np.load(fm_dir / "facemap_result.npz")
-            res = read_face(ours_h5)
-            print("\nleading motion-SVD traces, |Pearson r| ethoflow vs Facemap (same component index):")
-            for kind, key in (("motion", "motSVD"), ("movie", "movSVD")):
-                if key not in fm.files:
-                    continue
-                r = correlations(res[key]["full"], fm[key], 10)
-                print(f"- {kind}: " + ", ".join(f"{v:.3f}" for v in r)
-                      + f"  (top-5 min {min(r[:5]):.3f}, top-10 min {min(r):.3f})")
+            print("\nleading SVD traces, |Pearson r| of ethoflow's component j with Facemap's "
+                  "component j:")
+            for sampling, path in ours_h5.items():
+                res = read_face(path)
+                for kind, key in (("motion", "motSVD"), ("movie", "movSVD")):
+                    r = correlations(res[key]["full"], fm[key], 10)
+                    print(f"- {sampling} sampling, {kind}: " + ", ".join(f"{v:.3f}" for v in r)
+                          + f"  (top-5 min {min(r[:5]):.3f}, top-10 min {min(r):.3f})")
         else:
             print(f"\nFacemap not run: no {args.facemap_python} (see the module docstring)")
     return 0

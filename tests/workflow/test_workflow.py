@@ -176,3 +176,25 @@ def test_lint_is_clean():
     proc = subprocess.run([*SNAKEMAKE, "--lint", "-s", str(REPO / "Snakefile")],
                           capture_output=True, text=True, cwd=REPO, timeout=300)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    """The default config's path: generate the demo with ground truth, then analyse it."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["demo"].update(n_sessions=2, n_frames=240, width=96, height=96, n_labeled=3)
+    config["face"].update(ncomps=5)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    snakemake(tmp_path)
+    for s in ("demo01", "demo02"):
+        for path in (f"demo/videos/{s}.mp4", f"demo/face/{s}.mp4", f"demo/truth/{s}_pose.h5",
+                     f"demo/labeled-data/{s}/CollectedData_synthetic.h5",
+                     f"results/face/{s}.h5", f"results/face/{s}.png"):
+            assert (tmp_path / path).stat().st_size > 0, path
+        assert len(list((tmp_path / f"demo/labeled-data/{s}").glob("img*.png"))) == 3
+    check = pd.read_csv(tmp_path / "results/face/demo_check.tsv", sep="\t", comment="#")
+    assert len(check) == 6 and set(check["roi"]) == {"whiskers", "mouth", "eye"}
+    assert (check["component_r"] > 0.5).all(), check
+    # nothing to do afterwards, and the demo is not regenerated
+    proc = snakemake(tmp_path, "-n")
+    assert "Nothing to be done" in proc.stdout
