@@ -14,4 +14,5 @@ process_session(
     snakemake.params.face,
     session=snakemake.wildcards.session,
     tmpdir=snakemake.resources.get("tmpdir"),
+    threads=snakemake.threads,
 )

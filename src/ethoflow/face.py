@@ -689,12 +689,14 @@ def process_session(
     face: dict,
     session: str,
     tmpdir: str | os.PathLike | None = None,
+    threads: int | None = None,
 ) -> Path:
     """Run :func:`process_video` on a session's face video, using its discovery record.
 
     The record (see :mod:`ethoflow.discover`) supplies the decoded frame count
     and frame rate of the face video, or of the main video when the session has
-    no separate face video.
+    no separate face video. ``threads`` caps the BLAS threads (the cores the job
+    was given), so that jobs sharing a node do not oversubscribe it.
     """
     from ethoflow.discover import read_record
 
@@ -704,12 +706,13 @@ def process_session(
     info = record.get("face_video") or record["video"]
     if Path(info["path"]).resolve() != Path(video).resolve():
         raise ValueError(f"{record_json} describes {info['path']}, not {video}: rerun discovery")
-    return process_video(
-        video,
-        out_path,
-        params_from_config(face),
-        nframes_expected=info["nframes"],
-        attrs={"session": session, "fps": float(info["fps"])},
-        tmpdir=tmpdir,
-    )
+    with threadpool_limits(threads):
+        return process_video(
+            video,
+            out_path,
+            params_from_config(face),
+            nframes_expected=info["nframes"],
+            attrs={"session": session, "fps": float(info["fps"])},
+            tmpdir=tmpdir,
+        )
 
