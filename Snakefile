@@ -13,6 +13,6 @@ include: "rules/face.smk"
 
 
 rule all:
+    default_target: True
     input:
         get_final_output,
-    default_target: True

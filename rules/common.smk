@@ -6,7 +6,6 @@ from snakemake.utils import validate
 from ethoflow.config import ConfigError, check_config
 from ethoflow.sessions import NAME_PATTERN, SessionError, resolve_sessions
 
-
 try:
     check_config(config, workflow.source_path("../config/schemas/config.schema.yaml"))
 except ConfigError as err:
@@ -65,6 +64,10 @@ DEMO_DIR = config["demo"]["outdir"]
 def demo_spec():
     """The demo generator's parameters; the session count is left out so that
     adding sessions does not regenerate the existing ones."""
-    spec = {k: v for k, v in config["demo"].items() if k not in ("enabled", "outdir", "n_sessions")}
+    spec = {
+        k: v
+        for k, v in config["demo"].items()
+        if k not in ("enabled", "outdir", "n_sessions")
+    }
     spec["seed"] = config["seed"]
     return spec

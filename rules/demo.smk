@@ -8,16 +8,16 @@ if DEMO:
             states=f"{DEMO_DIR}/truth/{{session}}_states.csv",
             face_truth=f"{DEMO_DIR}/truth/{{session}}_face.csv",
             labels=f"{DEMO_DIR}/labeled-data/{{session}}/CollectedData_synthetic.h5",
-        params:
-            spec=lambda wildcards: demo_spec(),
-            index=lambda wildcards: int(wildcards.session[len("demo") :]) - 1,
         log:
             "logs/demo/{session}.log",
+        conda:
+            "../envs/core.yaml"
         threads: 1
         resources:
             mem_mb=1000,
             runtime=30,
-        conda:
-            "../envs/core.yaml"
+        params:
+            spec=lambda wildcards: demo_spec(),
+            index=lambda wildcards: int(wildcards.session[len("demo") :]) - 1,
         script:
             "../scripts/demo_session.py"

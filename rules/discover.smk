@@ -3,18 +3,18 @@ rule discover_video:
         get_session_videos,
     output:
         "results/discover/{session}.json",
-    params:
-        on_bad_video=config["discover"]["on_bad_video"],
-        frame_count_tolerance=config["discover"]["frame_count_tolerance"],
-        session=lambda wildcards: SESSIONS[wildcards.session],
     log:
         "logs/discover/{session}.log",
+    conda:
+        "../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=30,
-    conda:
-        "../envs/core.yaml"
+    params:
+        on_bad_video=config["discover"]["on_bad_video"],
+        frame_count_tolerance=config["discover"]["frame_count_tolerance"],
+        session=lambda wildcards: SESSIONS[wildcards.session],
     script:
         "../scripts/discover_video.py"
 
@@ -26,11 +26,11 @@ checkpoint discover_sessions:
         table="results/discover/sessions.tsv",
     log:
         "logs/discover/sessions.log",
+    conda:
+        "../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
-    conda:
-        "../envs/core.yaml"
     script:
         "../scripts/discover_sessions.py"

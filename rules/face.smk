@@ -4,18 +4,18 @@ rule face_svd:
         record="results/discover/{session}.json",
     output:
         "results/face/{session}.h5",
-    params:
-        face={k: v for k, v in config["face"].items() if k != "enabled"},
     log:
         "logs/face/{session}.log",
     benchmark:
-        "benchmarks/face/{session}.tsv"
+        "logs/benchmarks/face/{session}.tsv"
+    conda:
+        "../envs/core.yaml"
     threads: 2
     resources:
         mem_mb=2000,
         runtime=60,
-    conda:
-        "../envs/core.yaml"
+    params:
+        face={k: v for k, v in config["face"].items() if k != "enabled"},
     script:
         "../scripts/face_svd.py"
 
@@ -32,12 +32,12 @@ rule face_plot:
         ),
     log:
         "logs/face/{session}_plot.log",
+    conda:
+        "../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/core.yaml"
     script:
         "../scripts/face_plot.py"
 
@@ -47,7 +47,9 @@ if DEMO:
     rule face_demo_check:
         input:
             face=expand("results/face/{session}.h5", session=sorted(SESSIONS)),
-            truth=expand(f"{DEMO_DIR}/truth/{{session}}_face.csv", session=sorted(SESSIONS)),
+            truth=expand(
+                f"{DEMO_DIR}/truth/{{session}}_face.csv", session=sorted(SESSIONS)
+            ),
         output:
             report(
                 "results/face/demo_check.tsv",
@@ -56,11 +58,11 @@ if DEMO:
             ),
         log:
             "logs/face/demo_check.log",
+        conda:
+            "../envs/core.yaml"
         threads: 1
         resources:
             mem_mb=1000,
             runtime=10,
-        conda:
-            "../envs/core.yaml"
         script:
             "../scripts/face_demo_check.py"
