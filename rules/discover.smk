@@ -5,6 +5,8 @@ rule discover_video:
         "results/discover/{session}.json",
     log:
         "logs/discover/{session}.log",
+    group:
+        "discover"
     conda:
         "../envs/core.yaml"
     threads: 1

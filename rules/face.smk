@@ -32,6 +32,8 @@ rule face_plot:
         ),
     log:
         "logs/face/{session}_plot.log",
+    group:
+        "plots"
     conda:
         "../envs/core.yaml"
     threads: 1
