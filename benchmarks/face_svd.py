@@ -27,16 +27,14 @@ Skips (exit 0) when the video is absent.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
-import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import best_of, run_measured  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_VIDEO = HERE.parent.parent / "shared/data/dlc-openfield/videos/m3v1mp4.mp4"
@@ -61,42 +59,6 @@ video, out, sbin, ncomps, nframes, sampling = sys.argv[1], sys.argv[2], int(sys.
 process_video(video, out, FaceParams(sbin=sbin, ncomps=ncomps, svd_sampling=sampling),
               nframes_expected=nframes)
 """
-
-
-def run_measured(cmd: list[str]) -> dict:
-    """Run ``cmd``; return wall seconds and peak RSS (MB) of its process tree."""
-    peak = 0
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        parent = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                procs = [parent, *parent.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in procs))
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{err[-3000:]}")
-    return {"wall_s": wall, "peak_mb": peak / 2**20, "stdout": out}
-
-
-def best_of(repeats: int, cmd: list[str]) -> dict:
-    """The fastest of ``repeats`` runs (timings on a shared VM are noisy), with the highest peak memory."""
-    runs = [run_measured(cmd) for _ in range(max(1, repeats))]
-    best = min(runs, key=lambda r: r["wall_s"])
-    return {**best, "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
 def correlations(ours: np.ndarray, theirs: np.ndarray, k: int) -> list[float]:

@@ -56,6 +56,7 @@ PartitionName={gpu} Nodes=localhost MaxTime=INFINITE State=UP
 """
 
 GRES_CONF = "Name=gpu File=/dev/null Count=1\n"
+CONF_FILES = ("slurm.conf", "gres.conf")
 
 
 def available() -> str | None:
@@ -81,6 +82,9 @@ def start(workdir: Path, timeout: float = 30.0) -> None:
     for sub in ("state", "spool", "munge"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
     CONF_DIR.mkdir(parents=True, exist_ok=True)
+    for name in CONF_FILES:  # keep what was there, to put back on stop()
+        if (CONF_DIR / name).exists() and not (workdir / f"{name}.orig").exists():
+            shutil.copy2(CONF_DIR / name, workdir / f"{name}.orig")
     (CONF_DIR / "slurm.conf").write_text(
         SLURM_CONF.format(d=workdir, cpu=CPU_PARTITION, gpu=GPU_PARTITION)
     )
@@ -110,7 +114,9 @@ def start(workdir: Path, timeout: float = 30.0) -> None:
 
 
 def stop(workdir: Path) -> None:
-    """Stop the daemons by their PID files (no init reaps them here)."""
+    """Stop the daemons by their PID files (no init reaps them here), and put back the
+    SLURM config that was there before: a config naming a controller that is down makes
+    every later `scontrol` (which the executor plugin calls on import) hang ~10 s."""
     workdir = Path(workdir)
     subprocess.run(["scancel", "--user=root"], capture_output=True)
     for pidfile in (workdir / "slurmd.pid", workdir / "slurmctld.pid", workdir / "munge/munged.pid"):
@@ -128,6 +134,12 @@ def stop(workdir: Path) -> None:
                 break
             time.sleep(0.1)
     subprocess.run(["pkill", "-f", "slurmstepd"], capture_output=True)
+    for name in CONF_FILES:
+        orig = workdir / f"{name}.orig"
+        if orig.exists():
+            shutil.copy2(orig, CONF_DIR / name)
+        else:
+            (CONF_DIR / name).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
