@@ -6,10 +6,14 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/demo.smk"
 include: "rules/discover.smk"
 include: "rules/face.smk"
+include: "rules/report.smk"
 
 
 rule all:

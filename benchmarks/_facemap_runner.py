@@ -5,8 +5,8 @@ imports only Facemap, numpy and the standard library:
 
     /opt/facemap-venv/bin/python benchmarks/_facemap_runner.py VIDEO OUTDIR --sbin 4 [--movsvd]
 
-It saves the arrays the benchmark compares to ``OUTDIR/facemap_result.npz`` and prints one
-JSON line with the wall time of ``process.run``.
+It saves the arrays the benchmark compares, plus ``wall_s`` (wall time of ``process.run`` in
+seconds), to ``OUTDIR/facemap_result.npz`` and prints one JSON line with that time and path.
 """
 
 import argparse
@@ -39,7 +39,7 @@ def main() -> None:
     if args.movsvd:
         arrays.update(movSVD=proc["movSVD"][0], movMask=proc["movMask"][0], movSv=proc["movSv"])
     out = args.outdir / "facemap_result.npz"
-    np.savez(out, **arrays)
+    np.savez(out, wall_s=np.float64(wall), **arrays)
     print(json.dumps({"wall_s": wall, "result": str(out)}))
 
 

@@ -47,8 +47,14 @@ def included_sessions():
     return read_included(table)
 
 
+def get_face_outputs(wildcards):
+    if not config["face"]["enabled"]:
+        return []
+    return expand("results/face/{session}.h5", session=included_sessions())
+
+
 def get_final_output(wildcards):
-    outputs = ["results/discover/sessions.tsv"]
+    outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
     kept = included_sessions()
     if config["face"]["enabled"]:
         outputs += expand("results/face/{session}.h5", session=kept)

@@ -106,6 +106,7 @@ def test_replacing_one_video_reruns_only_that_session(project):
         "results/discover/sessions.tsv",
         "results/face/s2.h5",
         "results/face/s2.png",
+        "results/summary.tsv",
     }
 
 
@@ -117,7 +118,7 @@ def test_changing_a_face_parameter_reruns_face_jobs_only(project):
     snakemake(project)
     assert changed(before, outputs(project)) == {
         f"results/face/{s}.{ext}" for s in ("s1", "s2", "s3") for ext in ("h5", "png")
-    }
+    } | {"results/summary.tsv"}
 
 
 def test_schema_violation_names_the_key(tmp_path):
@@ -195,6 +196,13 @@ def test_demo_runs_end_to_end(tmp_path):
     check = pd.read_csv(tmp_path / "results/face/demo_check.tsv", sep="\t", comment="#")
     assert len(check) == 6 and set(check["roi"]) == {"whiskers", "mouth", "eye"}
     assert (check["component_r"] > 0.5).all(), check
+    summary = pd.read_csv(tmp_path / "results/summary.tsv", sep="\t", comment="#")
+    assert list(summary["session"]) == ["demo01", "demo02"]
+    assert (summary["nframes"] == 240).all() and "face_whiskers_top5_motion_share" in summary
     # nothing to do afterwards, and the demo is not regenerated
     proc = snakemake(tmp_path, "-n")
     assert "Nothing to be done" in proc.stdout
+    # the HTML report, with the per-session figures and the summary table
+    snakemake(tmp_path, "--report", "report.html")
+    html = (tmp_path / "report.html").read_text()
+    assert "demo01.png" in html and "demo02.png" in html and "summary.tsv" in html
