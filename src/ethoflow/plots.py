@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
+from ethoflow import __version__  # noqa: E402
 from ethoflow.files import atomic_path  # noqa: E402
 
 __all__ = ["plot_face"]
@@ -90,5 +91,8 @@ def plot_face(face_h5: str | os.PathLike, png: str | os.PathLike, title: str = "
     if title:
         fig.suptitle(title)
     with atomic_path(png) as tmp:
-        fig.savefig(tmp, dpi=80)
+        fig.savefig(tmp, dpi=80, metadata={
+            "Software": f"ethoflow {__version__}",
+            "Description": f"face-motion SVD of {face_h5}; params {face['attrs'].get('params', '')}",
+        })
     plt.close(fig)
