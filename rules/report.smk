@@ -3,8 +3,9 @@ rule summary:
         sessions="results/discover/sessions.tsv",
         face=get_face_outputs,
     output:
-        report(
-            "results/summary.tsv",
+        tsv="results/summary.tsv",
+        html=report(
+            "results/summary.html",
             caption="../report/summary.rst",
             category="Summary",
         ),

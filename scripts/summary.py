@@ -7,4 +7,6 @@ from ethoflow import runlog
 from ethoflow.summary import session_summary
 
 runlog.to_file(snakemake.log[0])
-session_summary(snakemake.input.sessions, snakemake.input.face, snakemake.output[0])
+session_summary(
+    snakemake.input.sessions, snakemake.input.face, snakemake.output.tsv, snakemake.output.html
+)

@@ -9,11 +9,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ethoflow.files import provenance, write_table
+from ethoflow.files import atomic_path, provenance, write_table
 
 log = logging.getLogger(__name__)
 
 __all__ = ["face_summary", "session_summary"]
+
+_HTML = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>ethoflow sessions</title>
+<style>
+body {{ font-family: sans-serif; font-size: 13px; margin: 1em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: right; }}
+th {{ background: #eef; position: sticky; top: 0; }}
+td:first-child, th:first-child {{ text-align: left; }}
+</style></head>
+<body><h3>{n} sessions</h3><p>ethoflow {version}</p>
+{table}
+</body></html>
+"""
 
 
 def face_summary(face_h5: str | os.PathLike, top: int = 5) -> dict:
@@ -35,9 +49,15 @@ def face_summary(face_h5: str | os.PathLike, top: int = 5) -> dict:
 
 
 def session_summary(
-    sessions_tsv: str | os.PathLike, face_h5s: list, out_tsv: str | os.PathLike
+    sessions_tsv: str | os.PathLike,
+    face_h5s: list,
+    out_tsv: str | os.PathLike,
+    out_html: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
-    """Join the sessions table with per-session stage results into one table."""
+    """Join the sessions table with per-session stage results into one table.
+
+    Written as TSV (for scripts) and, with ``out_html``, as an HTML page (for the report).
+    """
     table = pd.read_csv(sessions_tsv, sep="\t", comment="#")
     keep = ["session", "status", "reason", "nframes", "fps", "duration_s", "width", "height",
             "codec", "face_video"]
@@ -47,5 +67,11 @@ def session_summary(
         table = table.join(faces.set_index("session"))
     table = table.reset_index()
     write_table(table, out_tsv, comment=provenance())
+    if out_html is not None:
+        with atomic_path(out_html) as tmp:
+            tmp.write_text(_HTML.format(
+                n=len(table), version=provenance()["ethoflow_version"],
+                table=table.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}"),
+            ))
     log.info("summary of %d sessions written to %s", len(table), out_tsv)
     return table

@@ -107,6 +107,7 @@ def test_replacing_one_video_reruns_only_that_session(project):
         "results/face/s2.h5",
         "results/face/s2.png",
         "results/summary.tsv",
+        "results/summary.html",
     }
 
 
@@ -118,7 +119,7 @@ def test_changing_a_face_parameter_reruns_face_jobs_only(project):
     snakemake(project)
     assert changed(before, outputs(project)) == {
         f"results/face/{s}.{ext}" for s in ("s1", "s2", "s3") for ext in ("h5", "png")
-    } | {"results/summary.tsv"}
+    } | {"results/summary.tsv", "results/summary.html"}
 
 
 def test_a_new_session_runs_only_its_own_chain(project):
@@ -133,6 +134,7 @@ def test_a_new_session_runs_only_its_own_chain(project):
         "results/face/s4.h5",
         "results/face/s4.png",
         "results/summary.tsv",
+        "results/summary.html",
     }
 
 
@@ -225,7 +227,15 @@ def test_demo_runs_end_to_end(tmp_path):
     # the HTML report, with the per-session figures and the summary table
     snakemake(tmp_path, "--report", "report.html")
     html = (tmp_path / "report.html").read_text()
-    assert "demo01.png" in html and "demo02.png" in html and "summary.tsv" in html
+    assert "demo01.png" in html and "demo02.png" in html and "summary.html" in html
+    try:
+        from tests.workflow.report_screenshot import check_report
+    except ImportError:
+        return  # selenium not installed: the browser check is a documented script
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return
+    seen = check_report(tmp_path / "report.html", tmp_path / "shots")
+    assert seen["figures"] and seen["table_cells"] >= 2 * 10
 
 
 def test_same_config_and_seed_give_identical_files(tmp_path):

@@ -1,0 +1,96 @@
+"""Open a `snakemake --report` HTML file in headless Chromium, check that it shows the
+summary table and the per-session figures, and save screenshots of what a person sees.
+
+    python tests/workflow/report_screenshot.py report.html OUTDIR
+
+Needs Debian's `chromium` and `chromium-driver` and `pip install selenium` (not part of the
+test install; ``test_report_in_browser`` in test_workflow.py runs this where they exist).
+Exits non-zero if a figure or the table does not render.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1400,1000"]
+
+
+def click_text(driver: webdriver.Chrome, text: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for el in driver.find_elements(By.XPATH, f"//*[contains(normalize-space(text()), '{text}')]"):
+            if el.is_displayed():
+                el.click()
+                time.sleep(0.5)
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"no clickable '{text}' in the report")
+
+
+def open_item(driver: webdriver.Chrome, text: str) -> None:
+    """Click the 'view' (eye) icon of the result listed as ``text``."""
+    for el in driver.find_elements(By.XPATH, f"//*[contains(normalize-space(text()), '{text}')]"):
+        if not el.is_displayed():
+            continue
+        node = el
+        for _ in range(4):  # climb to the row that also holds the icons
+            node = node.find_element(By.XPATH, "./..")
+            icons = [i for i in node.find_elements(By.XPATH, ".//*[name()='svg']") if i.is_displayed()]
+            if icons:
+                icons[0].click()
+                time.sleep(1.5)
+                return
+    raise RuntimeError(f"no viewable '{text}' in the report")
+
+
+def check_report(report: Path, outdir: Path) -> dict:
+    """Browse the report; return what was seen (image sizes, table cells) and save PNGs."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={outdir / 'chromium-profile'}")
+    driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
+    seen: dict = {}
+    try:
+        driver.get(report.resolve().as_uri())
+        time.sleep(1.0)
+        driver.save_screenshot(str(outdir / "report-home.png"))
+        click_text(driver, "Summary")
+        open_item(driver, "results/summary.html")
+        seen["table_cells"] = 0
+        for frame in driver.find_elements(By.TAG_NAME, "iframe"):
+            driver.switch_to.frame(frame)
+            seen["table_cells"] += len(driver.find_elements(By.TAG_NAME, "td"))
+            driver.switch_to.default_content()
+        driver.save_screenshot(str(outdir / "report-summary.png"))
+        driver.get(report.resolve().as_uri())
+        time.sleep(1.0)
+        click_text(driver, "Face motion")
+        driver.save_screenshot(str(outdir / "report-face-list.png"))
+        open_item(driver, ".png")
+        images = [im for im in driver.find_elements(By.TAG_NAME, "img")
+                  if driver.execute_script("return arguments[0].naturalWidth", im) > 100]
+        seen["figures"] = [(driver.execute_script("return arguments[0].naturalWidth", im),
+                            driver.execute_script("return arguments[0].naturalHeight", im))
+                           for im in images]
+        driver.save_screenshot(str(outdir / "report-face.png"))
+    finally:
+        driver.quit()
+    if not seen.get("figures"):
+        raise RuntimeError(f"no figure rendered in {report}")
+    if not seen.get("table_cells"):
+        raise RuntimeError(f"the summary table did not render in {report}")
+    return seen
+
+
+if __name__ == "__main__":
+    print(check_report(Path(sys.argv[1]), Path(sys.argv[2])))
