@@ -31,6 +31,9 @@ How it differs from Facemap, on purpose:
   ``svd_frames`` and ``chunk_size``, not by the video's length.
 - Each mask's sign is fixed so that its largest-magnitude pixel is positive,
   so reruns give identical files.
+- ``svd_sampling="facemap"`` instead reproduces Facemap 1.0.8's choices (its
+  runs of frames, per-run decomposition and merge, subsampled means), for
+  traces that match Facemap's one for one.
 
 Frame 0 has no previous frame: its motion energy and motion projection are
 copies of frame 1's, as Facemap does for the projections.
@@ -379,7 +382,6 @@ class _Sample:
     def __init__(self, frames: np.ndarray, binned_shape: tuple[int, int]) -> None:
         self.frames = frames  # sorted frame indices
         self.store = np.empty((len(frames), *binned_shape), np.float32)
-        self.filled = 0
         self.shift: np.ndarray | None = None
 
     def add(self, first_frame: int, data: np.ndarray, regions: list[_Region], kind: str) -> None:
@@ -394,7 +396,6 @@ class _Sample:
         with threadpool_limits(1):
             for r in regions:
                 r.grams[kind].update(self.store, lo, hi)
-        self.filled = hi
 
 
 def process_video(

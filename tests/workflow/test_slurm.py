@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, moving_scene, write_video
+from tests.conftest import REPO
 from tests.workflow import slurm_cluster
-from tests.workflow.test_workflow import snakemake, write_config, write_sheet
+from tests.workflow.test_workflow import sheet_project, snakemake
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +49,6 @@ def make_profile(tmp_path: Path) -> Path:
     return profile
 
 
-def project(folder: Path) -> Path:
-    (folder / "videos").mkdir(parents=True)
-    sessions = {}
-    for i, name in enumerate(["s1", "s2", "s3"]):
-        write_video(folder / "videos" / f"{name}.mp4", moving_scene(n=50, seed=i))
-        sessions[name] = f"videos/{name}.mp4"
-    write_sheet(folder, sessions)
-    write_config(folder)
-    return folder
-
-
 def run_slurm(workdir: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
            "--profile", str(profile), "--verbose", *args]
@@ -81,9 +70,9 @@ def test_slurm_run_matches_local_run(cluster, tmp_path):
     partition) is applied to face_svd from the command line: it must become ``--gpus=1``
     and run on the fake GPU.
     """
-    local = project(tmp_path / "local")
+    local = sheet_project(tmp_path / "local")
     snakemake(local)
-    remote = project(tmp_path / "remote")
+    remote = sheet_project(tmp_path / "remote")
     proc = run_slurm(remote, make_profile(tmp_path), "--set-resources",
                      f"face_svd:slurm_partition={slurm_cluster.GPU_PARTITION}", "face_svd:gpu=1")
     calls = sbatch_calls(proc.stdout)

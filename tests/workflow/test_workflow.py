@@ -67,17 +67,22 @@ def changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
     return {k for k, v in after.items() if before.get(k) != v}
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """Three sessions from a sample sheet, run once to completion."""
-    workdir = tmp_path_factory.mktemp("wf")
-    (workdir / "videos").mkdir()
+def sheet_project(folder: Path) -> Path:
+    """Three 50-frame sessions s1..s3 in a sample sheet, with the tiny config."""
+    (folder / "videos").mkdir(parents=True)
     sessions = {}
     for i, name in enumerate(["s1", "s2", "s3"]):
-        write_video(workdir / "videos" / f"{name}.mp4", moving_scene(n=50, seed=i))
+        write_video(folder / "videos" / f"{name}.mp4", moving_scene(n=50, seed=i))
         sessions[name] = f"videos/{name}.mp4"
-    write_sheet(workdir, sessions)
-    write_config(workdir)
+    write_sheet(folder, sessions)
+    write_config(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The sample-sheet project, run once to completion."""
+    workdir = sheet_project(tmp_path_factory.mktemp("wf"))
     snakemake(workdir)
     return workdir
 
