@@ -1,0 +1,157 @@
+"""Choosing frames to label, as DeepLabCut's ``extract_frames`` does, and writing them.
+
+Two methods, both seeded:
+
+``uniform``
+    ``numframes2pick`` frames drawn at random, one from each of as many equal
+    stretches of the ``[start, stop)`` part of the video (temporally spread).
+``kmeans``
+    frames sampled evenly over ``[start, stop)`` are downsampled to small gray
+    thumbnails, clustered by appearance with k-means (``numframes2pick``
+    clusters), and from each cluster the frame nearest its centre is taken, so
+    rare postures are represented as well as common ones.
+
+The frames are written as ``img<NNNNN>.png`` (DLC's ``labeled-data/<video>/``
+layout), decoded from the video in one streamed pass. A folder that already
+holds labels (``CollectedData_*``) is never written into.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy.cluster.vq import kmeans2
+
+from ethoflow.files import atomic_path
+from ethoflow.video import iter_frame_chunks
+
+log = logging.getLogger(__name__)
+
+__all__ = ["pick_uniform", "pick_kmeans", "write_frames", "frame_name"]
+
+
+def _bounds(nframes: int, start: float, stop: float) -> tuple[int, int]:
+    if not 0 <= start < stop <= 1:
+        raise ValueError(f"need 0 <= start < stop <= 1, got start={start}, stop={stop}")
+    return int(np.floor(start * nframes)), max(int(np.ceil(stop * nframes)), 1)
+
+
+def pick_uniform(nframes: int, n: int, seed: int, start: float = 0.0, stop: float = 1.0) -> np.ndarray:
+    """``n`` frame indices, one at random from each of ``n`` equal stretches of ``[start, stop)``."""
+    lo, hi = _bounds(nframes, start, stop)
+    n = min(n, hi - lo)
+    rng = np.random.default_rng(seed)
+    edges = np.linspace(lo, hi, n + 1).astype(int)
+    return np.array([rng.integers(a, max(a + 1, b)) for a, b in zip(edges[:-1], edges[1:])])
+
+
+def pick_kmeans(
+    video: str | os.PathLike,
+    nframes: int,
+    n: int,
+    seed: int,
+    start: float = 0.0,
+    stop: float = 1.0,
+    max_candidates: int = 1000,
+    thumb_width: int = 30,
+    crop: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
+    """``n`` frames that represent the video's appearance clusters (see the module doc).
+
+    Parameters
+    ----------
+    video
+        The video (streamed once; only thumbnails of candidate frames are kept).
+    nframes
+        Its decoded frame count.
+    n
+        Frames wanted (clusters).
+    seed
+        Seeds k-means.
+    start, stop
+        Fractions of the video to pick from.
+    max_candidates
+        At most this many evenly spaced frames are clustered.
+    thumb_width
+        Width of the thumbnails clustered (aspect kept).
+    crop
+        ``(x0, x1, y0, y1)`` region to look at, in pixels.
+    """
+    lo, hi = _bounds(nframes, start, stop)
+    candidates = np.unique(np.linspace(lo, hi - 1, min(max_candidates, hi - lo)).astype(int))
+    n = min(n, len(candidates))
+    thumbs = []
+    pos = 0
+    for chunk in iter_frame_chunks(video, 256):
+        sel = candidates[(candidates >= pos) & (candidates < pos + len(chunk))] - pos
+        for i in sel:
+            img = chunk[i]
+            if crop is not None:
+                img = img[crop[2] : crop[3], crop[0] : crop[1]]
+            h = max(1, round(img.shape[0] * thumb_width / img.shape[1]))
+            thumbs.append(cv2.resize(img, (thumb_width, h), interpolation=cv2.INTER_AREA).ravel())
+        pos += len(chunk)
+        if pos >= hi:
+            break
+    data = np.asarray(thumbs, np.float64)
+    data -= data.mean(axis=0)
+    centres, labels = kmeans2(data, n, minit="++", seed=np.random.default_rng(seed))
+    picked = []
+    for k in range(n):
+        members = np.flatnonzero(labels == k)
+        if len(members):
+            d = ((data[members] - centres[k]) ** 2).sum(axis=1)
+            picked.append(candidates[members[d.argmin()]])
+    return np.unique(np.array(picked, dtype=int))
+
+
+def frame_name(index: int, nframes: int) -> str:
+    """DLC's image name for frame ``index``: ``img`` + zero-padded index (at least 5 digits)."""
+    return f"img{index:0{max(5, len(str(nframes)))}d}.png"
+
+
+def write_frames(
+    video: str | os.PathLike,
+    frames: np.ndarray,
+    folder: str | os.PathLike,
+    nframes: int,
+    crop: tuple[int, int, int, int] | None = None,
+) -> list[Path]:
+    """Decode ``video`` once and write the chosen frames as PNGs in ``folder``.
+
+    Raises
+    ------
+    FileExistsError
+        If ``folder`` already holds labels (``CollectedData_*``): labelled frames
+        are never overwritten.
+    ValueError
+        If the video ends before the last chosen frame.
+    """
+    folder = Path(folder)
+    labels = sorted(folder.glob("CollectedData_*")) if folder.exists() else []
+    if labels:
+        raise FileExistsError(f"{folder} already holds labels ({labels[0].name}); not overwriting it")
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = set(int(f) for f in frames)
+    written = []
+    pos = 0
+    for chunk in iter_frame_chunks(video, 64, gray=False):
+        for i in range(len(chunk)):
+            if pos + i in wanted:
+                img = chunk[i] if crop is None else chunk[i][crop[2] : crop[3], crop[0] : crop[1]]
+                path = folder / frame_name(pos + i, nframes)
+                with atomic_path(path) as tmp:
+                    if not cv2.imwrite(str(tmp), img):
+                        raise OSError(f"{path}: could not write the image")
+                written.append(path)
+        pos += len(chunk)
+        if pos > max(wanted, default=-1):
+            break
+    if len(written) != len(wanted):
+        raise ValueError(f"{video}: ended after {pos} frames, before frame {max(wanted)}")
+    log.info("%s: wrote %d frames to %s", Path(video).name, len(written), folder)
+    return written
