@@ -398,6 +398,106 @@ class _Sample:
                 r.grams[kind].update(self.store, lo, hi)
 
 
+class _Pass:
+    """The single pass over the video: everything gathered while frames stream by.
+
+    Per chunk of binned frames: the sums for ``avgframe``/``avgmotion``, each
+    ROI's motion energy, the rows that enter the SVD (and their Gram
+    matrices), and, when not every frame enters the SVD, the binned frames
+    spilled to a temporary file for the projection pass.
+    """
+
+    def __init__(self, video: Path, params: FaceParams, n_expected: int, spill_dir: Path) -> None:
+        self.video, self.params, self.n_expected = video, params, n_expected
+        self.scale = np.float32(1.0 / params.sbin**2)
+        self.frames = _sample_frames(n_expected, params.svd_frames, params.svd_sampling)
+        self.all_frames = len(self.frames) == n_expected
+        # frames the averages are taken over: all, or Facemap's subsample
+        self.mean_frames = self.mean_motion_frames = None
+        if params.svd_sampling == "facemap":
+            self.mean_frames, self.mean_motion_frames = _facemap_mean_frames(n_expected)
+        self.spill_dir = spill_dir
+        self.spill = None
+        self.spill_path: Path | None = None
+        self.regions: list[_Region] = []
+        self.samples: dict[str, _Sample] = {}
+        self.n = 0
+        self.prev: np.ndarray | None = None
+
+    def _start(self, binned_shape: tuple[int, int]) -> None:
+        if min(binned_shape) == 0:
+            raise VideoError(self.video, f"frames are smaller than sbin={self.params.sbin}")
+        self.binned_shape = binned_shape
+        self.regions = _regions(self.params, binned_shape, str(self.video))
+        self.sum_frame = np.zeros(binned_shape, np.int64)
+        self.sum_motion = np.zeros(binned_shape, np.int64)
+        rows = {"mov": self.frames, "mot": self.frames[self.frames >= 1]}  # frame 0 has no motion
+        for kind in self.params.kinds:
+            self.samples[kind] = _Sample(rows[kind], binned_shape)
+            for r in self.regions:
+                r.grams[kind] = _Gram(len(rows[kind]), r.ys, r.xs)
+        if not self.all_frames:
+            fd, name = tempfile.mkstemp(prefix=".face.", suffix=".binned", dir=self.spill_dir)
+            self.spill_path, self.spill = Path(name), os.fdopen(fd, "wb")
+
+    @staticmethod
+    def _sum(total: np.ndarray, rows: np.ndarray, first: int, only: np.ndarray | None) -> None:
+        """Add ``rows`` (row 0 is frame ``first``) to ``total``; only frames in ``only`` if given."""
+        if only is not None:
+            rows = rows[only[(only >= first) & (only < first + len(rows))] - first]
+        total += rows.sum(axis=0, dtype=np.int64)
+
+    def add(self, b: np.ndarray) -> None:
+        """Take the next chunk of binned frames (uint16 block sums)."""
+        if self.prev is None:
+            self._start(b.shape[1:])
+        n, m = self.n, len(b)
+        if n + m > self.n_expected:
+            raise VideoError(self.video, f"decodes more than the {self.n_expected} frames discovery counted")
+        self._sum(self.sum_frame, b, n, self.mean_frames)
+        with_prev = b if self.prev is None else np.concatenate([self.prev[None], b])
+        motion = cv2.absdiff(with_prev[1:], with_prev[:-1])
+        motion_first = 1 if self.prev is None else n  # the frame of motion row 0
+        if len(motion):
+            self._sum(self.sum_motion, motion, motion_first, self.mean_motion_frames)
+            for r in self.regions:
+                r.energy.append(motion[:, r.ys, r.xs].sum(axis=(1, 2), dtype=np.int64))
+            if "mot" in self.samples:
+                self.samples["mot"].add(motion_first, motion.astype(np.float32) * self.scale,
+                                        self.regions, "mot")
+        if "mov" in self.samples:
+            self.samples["mov"].add(n, b.astype(np.float32) * self.scale, self.regions, "mov")
+        if self.spill is not None:
+            b.tofile(self.spill)
+        self.prev = b[-1].copy()
+        self.n += m
+
+    def finish(self) -> dict[str, np.ndarray]:
+        """Check the frame count; return the averages ``{"mov": avgframe, "mot": avgmotion}``."""
+        n = self.n
+        if n != self.n_expected:
+            raise VideoError(
+                self.video,
+                f"decoded {n} frames but discovery counted {self.n_expected}: the file changed "
+                "or is damaged; rerun discovery",
+            )
+        if self.spill is not None:
+            self.spill.close()
+        count = len(self.mean_frames) if self.mean_frames is not None else n
+        count_motion = len(self.mean_motion_frames) if self.mean_motion_frames is not None else n - 1
+        return {
+            "mov": (self.sum_frame * self.scale / count).astype(np.float32),
+            "mot": (self.sum_motion * self.scale / count_motion).astype(np.float32),
+        }
+
+    def close(self) -> None:
+        """Remove the spill file."""
+        if self.spill is not None and not self.spill.closed:
+            self.spill.close()
+        if self.spill_path is not None:
+            self.spill_path.unlink(missing_ok=True)
+
+
 def process_video(
     video: str | os.PathLike,
     out_path: str | os.PathLike,
@@ -442,155 +542,77 @@ def process_video(
     """
     video, out_path = Path(video), Path(out_path)
     t_start = time.perf_counter()
-    sbin, n_exp = params.sbin, int(nframes_expected)
-    scale = np.float32(1.0 / sbin**2)
-    if n_exp < 2:
-        raise VideoError(video, f"{n_exp} frame(s): motion needs at least 2")
-    frames_idx = _sample_frames(n_exp, params.svd_frames, params.svd_sampling)
-    all_frames = len(frames_idx) == n_exp
-    samples: dict[str, _Sample] = {}
-    regions: list[_Region] = []
-    spill = None
-    spill_path: Path | None = None
+    if int(nframes_expected) < 2:
+        raise VideoError(video, f"{nframes_expected} frame(s): motion needs at least 2")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out_path.with_name(f".{out_path.name}.tmp")
-    n = 0
-    prev: np.ndarray | None = None
-    sum_frame = sum_motion = None
-    facemap = params.svd_sampling == "facemap"
-    if facemap:  # Facemap centres on means over a subsample of frames
-        mean_frames, mean_motion_frames = _facemap_mean_frames(n_exp)
+    stream = _Pass(video, params, int(nframes_expected), Path(tmpdir or out_path.parent))
     try:
         for ci, chunk in enumerate(iter_frame_chunks(video, params.chunk_size)):
-            b = bin_frames(chunk, sbin)
-            m = len(b)
-            if prev is None:  # first chunk: set up what depends on the frame size
-                binned_shape = b.shape[1:]
-                if min(binned_shape) == 0:
-                    raise VideoError(video, f"frame {chunk.shape[1:]} smaller than sbin={sbin}")
-                regions = _regions(params, binned_shape, str(video))
-                sum_frame = np.zeros(binned_shape, np.int64)
-                sum_motion = np.zeros(binned_shape, np.int64)
-                rows = {"mov": frames_idx, "mot": frames_idx[frames_idx >= 1]}
-                for kind in params.kinds:
-                    samples[kind] = _Sample(rows[kind], binned_shape)
-                    for r in regions:
-                        r.grams[kind] = _Gram(len(rows[kind]), r.ys, r.xs)
-                if not all_frames:
-                    fd, name = tempfile.mkstemp(
-                        prefix=f".{out_path.stem}.", suffix=".binned",
-                        dir=tmpdir or out_path.parent,
-                    )
-                    spill_path = Path(name)
-                    spill = os.fdopen(fd, "wb")
-            if n + m > n_exp:
-                raise VideoError(video, f"decodes more than the {n_exp} frames discovery counted")
-            if facemap:
-                sel = mean_frames[(mean_frames >= n) & (mean_frames < n + m)] - n
-                sum_frame += b[sel].sum(axis=0, dtype=np.int64)
-            else:
-                sum_frame += b.sum(axis=0, dtype=np.int64)
-            with_prev = b if prev is None else np.concatenate([prev[None], b])
-            motion = cv2.absdiff(with_prev[1:], with_prev[:-1])  # row j is frame n_first + j
-            motion_first = 1 if prev is None else n
-            if len(motion):
-                if facemap:
-                    f0 = 1 if prev is None else n  # frame of motion row 0
-                    sel = mean_motion_frames[(mean_motion_frames >= f0)
-                                             & (mean_motion_frames < f0 + len(motion))] - f0
-                    sum_motion += motion[sel].sum(axis=0, dtype=np.int64)
-                else:
-                    sum_motion += motion.sum(axis=0, dtype=np.int64)
-                for r in regions:
-                    r.energy.append(motion[:, r.ys, r.xs].sum(axis=(1, 2), dtype=np.int64))
-            if "mov" in samples:
-                samples["mov"].add(n, b.astype(np.float32) * scale, regions, "mov")
-            if "mot" in samples and len(motion):
-                samples["mot"].add(motion_first, motion.astype(np.float32) * scale, regions, "mot")
-            if spill is not None:
-                b.tofile(spill)
-            prev = b[-1].copy()
-            n += m
+            stream.add(bin_frames(chunk, params.sbin))
             if progress_every and (ci + 1) % progress_every == 0:
-                log.info("%s: %d/%d frames binned", video.name, n, n_exp)
-        if n != n_exp:
-            raise VideoError(
-                video,
-                f"decoded {n} frames but discovery counted {n_exp}: the file changed or is "
-                "damaged; rerun discovery",
-            )
-        if spill is not None:
-            spill.close()
-        log.info(
-            "%s: %d frames decoded and binned in %.1f s", video.name, n,
-            time.perf_counter() - t_start,
-        )
-        n_mean, n_mean_motion = (len(mean_frames), len(mean_motion_frames)) if facemap else (n, n - 1)
-        avgframe = (sum_frame * scale / n_mean).astype(np.float32)
-        avgmotion = (sum_motion * scale / n_mean_motion).astype(np.float32)
-        means = {"mot": avgmotion, "mov": avgframe}
-        segments = {
-            kind: (np.searchsorted(_facemap_starts(n), sample.frames, side="right") - 1
-                   if params.svd_sampling == "facemap" else None)
-            for kind, sample in samples.items()
-        }
-
-        out_path.parent.mkdir(parents=True, exist_ok=True)
+                log.info("%s: %d/%d frames binned", video.name, stream.n, stream.n_expected)
+        means = stream.finish()
+        log.info("%s: %d frames decoded and binned in %.1f s", video.name, stream.n,
+                 time.perf_counter() - t_start)
         with h5py.File(tmp_out, "w") as h5:
             h5.attrs["ethoflow_version"] = __version__
             h5.attrs["video"] = str(video)
-            h5.attrs["nframes"] = n
+            h5.attrs["nframes"] = stream.n
             h5.attrs["params"] = json.dumps(params.to_dict(), sort_keys=True)
-            h5.attrs["svd_frames_used"] = len(frames_idx)
+            h5.attrs["svd_frames_used"] = len(stream.frames)
             for key, value in (attrs or {}).items():
                 h5.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value)
-            h5.create_dataset("sbin", data=sbin)
-            h5.create_dataset("avgframe", data=avgframe)
-            h5.create_dataset("avgmotion", data=avgmotion)
-            h5.create_dataset("rois", data=_roi_table(regions, sbin))
-            for r in regions:
-                energy = np.concatenate(r.energy).astype(np.float32) * scale
+            h5.create_dataset("sbin", data=params.sbin)
+            h5.create_dataset("avgframe", data=means["mov"])
+            h5.create_dataset("avgmotion", data=means["mot"])
+            h5.create_dataset("rois", data=_roi_table(stream.regions, params.sbin))
+            for r in stream.regions:
+                energy = np.concatenate(r.energy).astype(np.float32) * stream.scale
                 h5.create_dataset(f"motion/{r.name}", data=np.concatenate([energy[:1], energy]))
-            pending = {}
-            for kind, sample in samples.items():
-                for r in regions:
-                    tic = time.perf_counter()
-                    d = (means[kind] - sample.shift)[r.ys, r.xs].ravel()
-                    masks, sv, proj = r.grams[kind].solve(sample.store, d, params.ncomps, segments[kind])
-                    r.grams.pop(kind)
-                    h5.create_dataset(f"{kind}Mask/{r.name}", data=masks.reshape(*r.shape, -1))
-                    h5.create_dataset(f"{kind}Sv/{r.name}", data=sv)
-                    if all_frames:
-                        if kind == "mot":  # frame 0 copies frame 1
-                            proj = np.concatenate([proj[:1], proj])
-                        h5.create_dataset(f"{kind}SVD/{r.name}", data=proj)
-                    else:
-                        pending[(kind, r.name)] = (
-                            masks,
-                            h5.create_dataset(
-                                f"{kind}SVD/{r.name}", shape=(n, masks.shape[1]),
-                                dtype=np.float32, chunks=(min(n, 1024), masks.shape[1]),
-                            ),
-                        )
-                    log.info(
-                        "%s: %s SVD of %r: %d components from %d frames x %d pixels in %.1f s",
-                        video.name, KINDS[kind], r.name, masks.shape[1], len(sample.frames),
-                        masks.shape[0], time.perf_counter() - tic,
-                    )
-            samples.clear()
+            pending = _write_svds(h5, stream, means)
             if pending:
-                _project_spilled(
-                    spill_path, n, binned_shape, regions, pending, means, params,
-                    video.name, progress_every,
-                )
+                _project_spilled(stream.spill_path, stream.n, stream.binned_shape, stream.regions,
+                                 pending, means, params, video.name, progress_every)
         os.replace(tmp_out, out_path)
         log.info("%s: face SVD done in %.1f s", video.name, time.perf_counter() - t_start)
         return out_path
     finally:
-        if spill is not None and not spill.closed:
-            spill.close()
-        if spill_path is not None:
-            spill_path.unlink(missing_ok=True)
+        stream.close()
         tmp_out.unlink(missing_ok=True)
+
+
+def _write_svds(h5: h5py.File, stream: _Pass, means: dict[str, np.ndarray]) -> dict:
+    """Decompose each kind and region; write masks, singular values and, when every frame
+    entered the SVD, the projections. Returns the projections still to compute."""
+    params, n = stream.params, stream.n
+    pending = {}
+    for kind, sample in stream.samples.items():
+        segments = None
+        if params.svd_sampling == "facemap":
+            segments = np.searchsorted(_facemap_starts(n), sample.frames, side="right") - 1
+        for r in stream.regions:
+            tic = time.perf_counter()
+            d = (means[kind] - sample.shift)[r.ys, r.xs].ravel()
+            masks, sv, proj = r.grams.pop(kind).solve(sample.store, d, params.ncomps, segments)
+            h5.create_dataset(f"{kind}Mask/{r.name}", data=masks.reshape(*r.shape, -1))
+            h5.create_dataset(f"{kind}Sv/{r.name}", data=sv)
+            if stream.all_frames:
+                if kind == "mot":  # frame 0 copies frame 1
+                    proj = np.concatenate([proj[:1], proj])
+                h5.create_dataset(f"{kind}SVD/{r.name}", data=proj)
+            else:
+                pending[(kind, r.name)] = (masks, h5.create_dataset(
+                    f"{kind}SVD/{r.name}", shape=(n, masks.shape[1]), dtype=np.float32,
+                    chunks=(min(n, 1024), masks.shape[1]),
+                ))
+            log.info(
+                "%s: %s SVD of %r: %d components from %d frames x %d pixels in %.1f s",
+                stream.video.name, KINDS[kind], r.name, masks.shape[1], len(sample.frames),
+                masks.shape[0], time.perf_counter() - tic,
+            )
+        sample.store = None  # free it before the next kind
+    return pending
 
 
 def _project_spilled(
