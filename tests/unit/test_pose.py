@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+import torch
+
+from ethoflow.pose import (
+    PoseNet, TrainParams, augment, decode, load_model, make_targets, predict, resolve_device, train,
+)
+
+
+def test_targets_decode_back_to_subpixel_coordinates():
+    xy = np.array([[17.3, 9.8], [40.1, 30.6], [np.nan, np.nan]])
+    heat, offset, weight = make_targets(xy, (12, 16))
+    assert heat.shape == (3, 12, 16) and weight[2].sum() == 0 and heat[2].max() == 0
+    logits = torch.from_numpy(np.log(heat + 1e-6) - np.log1p(-heat + 1e-6))[None]
+    got, lik = decode(logits, torch.from_numpy(offset)[None])
+    np.testing.assert_allclose(got[0, :2], xy[:2], atol=1e-4)  # exact through the offsets
+    assert lik[0, 0] > 0.9 and lik[0, 2] < 0.01
+
+
+def test_augment_moves_keypoints_with_the_image(rng):
+    img = np.zeros((64, 80, 3), np.uint8)
+    xy = np.array([[20.0, 30.0], [60.0, 10.0], [np.nan, np.nan]])
+    for x, y in xy[:2]:
+        img[int(y) - 1 : int(y) + 2, int(x) - 1 : int(x) + 2] = 255
+    for _ in range(10):
+        out, pts = augment(img, xy, rng, flip_pairs=[(0, 1)], p_blur=0.0)
+        assert np.isnan(pts[2]).all()
+        for x, y in pts[:2]:
+            if np.isfinite(x):  # a bright spot is still under each keypoint
+                assert out[int(round(y)) - 1 : int(round(y)) + 2, int(round(x)) - 1 : int(round(x)) + 2].max() > 60
+
+
+def test_network_shapes():
+    model = PoseNet(5, width=8)
+    logits, offsets = model(torch.zeros(2, 3, 64, 96))
+    assert logits.shape == (2, 5, 16, 24) and offsets.shape == (2, 5, 2, 16, 24)
+
+
+def test_train_resume_and_predict(tmp_path, rng):
+    """A tiny model learns a moving bright dot; training resumes from its last snapshot."""
+    images, xy = [], []
+    for _ in range(16):
+        img = np.full((32, 32, 3), 40, np.uint8)
+        x, y = rng.uniform(8, 24, 2)
+        cv2 = pytest.importorskip("cv2")
+        cv2.circle(img, (int(x * 16), int(y * 16)), 3 * 16, (255, 255, 255), -1, cv2.LINE_AA, 4)
+        images.append(img)
+        xy.append([[x, y]])
+    params = TrainParams(maxiters=40, batch_size=4, lr=3e-3, display_iters=10, save_iters=20,
+                         max_snapshots=1, width=8, seed=0, device="cpu")
+    half = TrainParams(**{**params.__dict__, "maxiters": 20})
+    train(images, np.array(xy), ["dot"], half, tmp_path)
+    assert [p.name for p in tmp_path.glob("snapshot-*.pt")] == ["snapshot-20.pt"]
+    model_path = train(images, np.array(xy), ["dot"], params, tmp_path)  # resumes at 20
+    stats = (tmp_path / "learning_stats.csv").read_text().splitlines()
+    assert stats[0] == "iteration,loss,lr" and [s.split(",")[0] for s in stats[1:]] == ["10", "20", "30", "40"]
+    assert float(stats[-1].split(",")[1]) < float(stats[1].split(",")[1])
+    assert [p.name for p in tmp_path.glob("snapshot-*.pt")] == ["snapshot-40.pt"]
+    model, bodyparts = load_model(model_path, "cpu")
+    got, lik = predict(model, np.stack(images[:4]))
+    assert bodyparts == ["dot"] and got.shape == (4, 1, 2) and lik.shape == (4, 1)
+    got2, _ = predict(model, np.stack(images[:4]), downsample=2.0)
+    assert got2.shape == (4, 1, 2)
+
+
+def test_device_auto():
+    assert resolve_device("auto").type in ("cpu", "cuda")
