@@ -65,3 +65,25 @@ def test_train_resume_and_predict(tmp_path, rng):
 
 def test_device_auto():
     assert resolve_device("auto").type in ("cpu", "cuda")
+
+
+def test_analyze_video_writes_a_dlc_pose_table(tmp_path, tiny_video):
+    from ethoflow.dlc import read_pose_table
+    from ethoflow.inference import analyze_video, pixel_errors
+    from ethoflow.video import VideoError, iter_frame_chunks
+
+    frames = np.concatenate(list(iter_frame_chunks(tiny_video, gray=False)))
+    xy = np.tile([[[20.0, 10.0], [48.0, 34.0]]], (len(frames), 1, 1))
+    model = train(list(frames[:8]), xy[:8], ["a", "b"],
+                  TrainParams(maxiters=2, batch_size=2, width=8, device="cpu", save_iters=2),
+                  tmp_path / "model")
+    stats = analyze_video(model, tiny_video, tmp_path / "tiny.h5", "ethoflow", batch_size=7,
+                          nframes_expected=60, csv=True)
+    assert stats["frames"] == 60 and stats["fps"] > 0
+    df = read_pose_table(tmp_path / "tiny.h5")
+    assert df.shape == (60, 6) and list(df.columns.get_level_values("coords")[:3]) == ["x", "y", "likelihood"]
+    assert (tmp_path / "tiny.csv").exists()
+    with pytest.raises(VideoError, match="decoded 60 frames"):
+        analyze_video(model, tiny_video, tmp_path / "x.h5", "e", nframes_expected=61)
+    err = pixel_errors(np.zeros((1, 2, 2)), np.array([[[3.0, 4.0], [np.nan, 0]]]), np.array([[0.9, 0.1]]), 0.5)
+    assert err[0, 0] == 5.0 and np.isnan(err[0, 1])
