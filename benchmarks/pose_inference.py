@@ -1,0 +1,96 @@
+"""Pose inference throughput on the open-field video, against the bare-decode floor.
+
+Usage::
+
+    python benchmarks/pose_inference.py --model results/.../model.pt [--frames 600]
+                                        [--batch 1 8 16] [--downsample 1 2]
+
+The first ``--frames`` frames of ``m3v1mp4.mp4`` (640x480) are cut into a clip, then for
+each batch size and downsampling factor :func:`ethoflow.inference.analyze_video` runs in its
+own process; wall time (including loading the model), frames/s and peak memory of the
+process tree are printed with the decode floor (``cv2.VideoCapture.read``) of the same clip.
+Reference (issue 3): DeepLabCut 3.0.2, PyTorch engine, ResNet-50, batch 8, about 2.3 frames/s
+and about 5 GB on a 2-core machine like this one. Skips when the video is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import best_of  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_VIDEO = HERE.parent.parent / "shared/data/dlc-openfield/videos/m3v1mp4.mp4"
+DLC_CPU_FPS = 2.3
+
+DECODE = """
+import cv2, sys
+cap = cv2.VideoCapture(sys.argv[1])
+while cap.read()[0]:
+    pass
+"""
+
+ANALYZE = """
+import sys
+from ethoflow.inference import analyze_video
+model, video, out, batch, down = sys.argv[1:6]
+analyze_video(model, video, out, "ethoflow", batch_size=int(batch), downsample=float(down), device="cpu")
+"""
+
+
+def cut_clip(video: Path, out: Path, frames: int) -> int:
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    n = 0
+    while n < frames:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        writer.write(frame)
+        n += 1
+    writer.release()
+    return n
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
+    parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
+    parser.add_argument("--downsample", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    if not args.video.exists():
+        print(f"skipped: {args.video} not found")
+        return 0
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "clip.mp4"
+        n = cut_clip(args.video, clip, args.frames)
+        floor = best_of(3, [py, "-c", DECODE, str(clip)])
+        print(f"clip: first {n} frames of {args.video.name}; model {args.model}\n")
+        print("| run | batch | downsample | wall (s) | frames/s | x DLC 3.0.2 CPU (2.3 f/s) | peak memory (MB) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        print(f"| OpenCV decode (floor) | | | {floor['wall_s']:.2f} | {n / floor['wall_s']:.0f} | | "
+              f"{floor['peak_mb']:.0f} |")
+        for down in args.downsample:
+            for batch in args.batch:
+                r = best_of(args.repeats, [py, "-c", ANALYZE, str(args.model), str(clip),
+                                           str(Path(tmp) / "out.h5"), str(batch), str(down)])
+                fps = n / r["wall_s"]
+                print(f"| ethoflow analyze | {batch} | {down:g} | {r['wall_s']:.2f} | {fps:.1f} | "
+                      f"{fps / DLC_CPU_FPS:.1f} | {r['peak_mb']:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
