@@ -124,7 +124,7 @@ class FaceParams:
     motion_svd: bool = True
     movie_svd: bool = True
     full_frame: bool = True
-    svd_frames: int = 3000
+    svd_frames: int = 2000
     svd_sampling: str = "spread"
     chunk_size: int = 256
     rois: tuple[ROI, ...] = field(default_factory=tuple)
