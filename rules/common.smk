@@ -1,6 +1,3 @@
-from pathlib import Path
-
-import pandas as pd
 from snakemake.utils import validate
 
 from ethoflow.config import ConfigError, check_config
@@ -23,10 +20,6 @@ DEMO = config["demo"]["enabled"]
 
 wildcard_constraints:
     session=NAME_PATTERN,
-
-
-def get_video(wildcards):
-    return SESSIONS[wildcards.session].video
 
 
 def get_session_videos(wildcards):
@@ -55,12 +48,10 @@ def get_face_outputs(wildcards):
 
 def get_final_output(wildcards):
     outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
-    kept = included_sessions()
-    if config["face"]["enabled"]:
-        outputs += expand("results/face/{session}.h5", session=kept)
-        outputs += expand("results/face/{session}.png", session=kept)
-        if DEMO:
-            outputs.append("results/face/demo_check.tsv")
+    faces = get_face_outputs(wildcards)
+    outputs += faces + [f.replace(".h5", ".png") for f in faces]
+    if faces and DEMO:
+        outputs.append("results/face/demo_check.tsv")
     return outputs
 
 
