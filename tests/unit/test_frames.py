@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from ethoflow.frames import frame_name, pick_kmeans, pick_uniform, write_frames
