@@ -13,6 +13,12 @@ include: "rules/common.smk"
 include: "rules/demo.smk"
 include: "rules/discover.smk"
 include: "rules/face.smk"
+include: "rules/frames.smk"
+include: "rules/dataset.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/inference.smk"
+include: "rules/filter.smk"
 include: "rules/report.smk"
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from snakemake.utils import validate
 
 from ethoflow.config import ConfigError, check_config
@@ -48,6 +50,7 @@ def get_face_outputs(wildcards):
 
 def get_final_output(wildcards):
     outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
+    outputs += get_pose_outputs(wildcards)
     faces = get_face_outputs(wildcards)
     outputs += faces + [f.replace(".h5", ".png") for f in faces]
     if faces and DEMO:
@@ -68,3 +71,68 @@ def demo_spec():
     }
     spec["seed"] = config["seed"]
     return spec
+
+
+# ---- pose -------------------------------------------------------------------
+
+POSE = config["pose"]
+POSE_PROJECT = POSE["project"] or (DEMO_DIR if DEMO else "pose-project")
+POSE_DIR = f"results/pose/iteration-{POSE['dataset']['iteration']}"
+INFERENCE_MODEL = f"{POSE_DIR}/shuffle{POSE['inference']['shuffle']}/model.pt"
+
+
+def find_label_files():
+    """Labelled folders -> their labels file, at parse time: the demo's, or every
+    <project>/labeled-data/<folder>/ holding a CollectedData_<scorer>.h5/.csv."""
+    if not POSE["enabled"]:
+        return {}
+    if DEMO:
+        return {
+            s: f"{DEMO_DIR}/labeled-data/{s}/CollectedData_synthetic.h5"
+            for s in sorted(SESSIONS)
+        }
+    from ethoflow.labels import LabelError, labels_file
+
+    found = {}
+    for folder in sorted(Path(POSE_PROJECT, "labeled-data").glob("*")):
+        try:
+            found[folder.name] = str(labels_file(folder))
+        except LabelError:
+            pass  # frames extracted, not labelled yet
+    return found
+
+
+LABEL_FILES = find_label_files()
+
+
+wildcard_constraints:
+    folder=r"[^/]+",
+    shuffle=r"\d+",
+    fmt="csv|tsv",
+
+
+def get_pose_outputs(wildcards):
+    """Everything the pose stages make: per shuffle, per labelled folder, per session."""
+    if not (POSE["enabled"] and LABEL_FILES):
+        return []
+    out = []
+    for shuffle in POSE["dataset"]["shuffles"]:
+        base = f"{POSE_DIR}/shuffle{shuffle}"
+        out += [f"{base}/evaluation.csv", f"{base}/evaluation.png", f"{base}/loss.png"]
+    out += expand("results/pose/labels/{folder}.png", folder=sorted(LABEL_FILES))
+    sessions = included_sessions()
+    patterns = [
+        "results/pose/{session}.h5",
+        "results/pose/{session}_filtered.h5",
+        "results/pose/plots/{session}.png",
+    ]
+    patterns += [
+        f"results/pose/{{session}}.{fmt}" for fmt in POSE["inference"]["save_as"]
+    ]
+    if DEMO:
+        out.append("results/pose/demo_check.tsv")
+    if POSE["video"]["enabled"]:
+        patterns.append("results/pose/videos/{session}_labeled.mp4")
+    for pattern in patterns:
+        out += expand(pattern, session=sessions)
+    return out

@@ -43,5 +43,31 @@ def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
             )
         else:
             problems.append(f"config key '{where}': {err.message}")
+    if not problems:
+        problems = _check_pose(config.get("pose", {}))
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+
+
+def _check_pose(pose: Mapping) -> list[str]:
+    """Cross-key checks the schema cannot express: named bodyparts exist, the inference
+    shuffle is trained, pretrained weights exist."""
+    problems = []
+    parts = pose.get("bodyparts")
+    if parts:
+        for key in ("skeleton", "flip_pairs"):
+            for i, pair in enumerate(pose.get(key, [])):
+                unknown = [p for p in pair if p not in parts]
+                if unknown:
+                    problems.append(f"config key 'pose.{key}[{i}]': {', '.join(unknown)} not in pose.bodyparts")
+    shuffles = pose.get("dataset", {}).get("shuffles", [1])
+    shuffle = pose.get("inference", {}).get("shuffle", 1)
+    if shuffle not in shuffles:
+        problems.append(f"config key 'pose.inference.shuffle': {shuffle} is not one of pose.dataset.shuffles {shuffles}")
+    pretrained = pose.get("train", {}).get("pretrained", "")
+    if pretrained and not os.path.isfile(pretrained):
+        problems.append(f"config key 'pose.train.pretrained': no such file {pretrained}")
+    if pretrained and pose.get("train", {}).get("backbone", "small") == "small":
+        problems.append("config key 'pose.train.pretrained': the small backbone has no pretrained weights; "
+                        "set pose.train.backbone: efficientnet_lite0")
+    return problems

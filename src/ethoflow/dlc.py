@@ -74,7 +74,7 @@ def pose_dataframe(
             raise ValueError(f"Expected 'likelihood' to have shape {(n, k)}, but got {lik.shape}")
         data = np.concatenate([xy, lik[..., None]], axis=-1)
     columns = pd.MultiIndex.from_product([[scorer], list(bodyparts), coords], names=LEVELS)
-    return pd.DataFrame(data.reshape(n, -1), columns=columns, index=index)
+    return pd.DataFrame(data.reshape(n, len(columns)), columns=columns, index=index)
 
 
 def write_pose_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
@@ -86,7 +86,8 @@ def write_pose_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
         A table from :func:`pose_dataframe` (or read by :func:`read_pose_table`).
     path
         ``.csv``: DLC's CSV (three header rows scorer/bodyparts/coords, then one
-        row per frame or image). Anything else (``.h5``): HDF5, key
+        row per frame or image); ``.tsv``: the same, tab-separated. Anything
+        else (``.h5``): HDF5, key
         ``df_with_missing``, PyTables ``table`` format.
 
     Raises
@@ -97,10 +98,10 @@ def write_pose_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
     path = Path(path)
     _check_columns(df, path)
     with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".csv":
+        if path.suffix.lower() in (".csv", ".tsv"):
             out = df.copy()
             out.index.name = None  # a named index would add a fourth header row
-            out.to_csv(tmp, lineterminator="\n")
+            out.to_csv(tmp, sep="\t" if path.suffix.lower() == ".tsv" else ",", lineterminator="\n")
         else:
             df.to_hdf(tmp, key=H5_KEY, format="table", mode="w")
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ethoflow import __version__
 
-__all__ = ["atomic_path", "write_json", "write_table", "provenance"]
+__all__ = ["atomic_path", "provenance", "write_json", "write_table"]
 
 
 @contextmanager
@@ -50,9 +50,9 @@ def write_json(data: dict, path: str | os.PathLike) -> None:
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, comment: dict | None = None) -> None:
-    """Write a tab-separated table atomically, with optional ``# key: value`` header lines."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w") as fh:
-            for key, value in (comment or {}).items():
-                fh.write(f"# {key}: {json.dumps(value, sort_keys=True)}\n")
-            df.to_csv(fh, sep="\t", index=False, lineterminator="\n")
+    """Write a table atomically (comma-separated for ``.csv``, else tab-separated), with
+    optional ``# key: value`` header lines."""
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.writelines(f"# {key}: {json.dumps(value, sort_keys=True)}\n" for key, value in (comment or {}).items())
+        df.to_csv(fh, sep="," if str(path).endswith(".csv") else "\t", index=False,
+                  lineterminator="\n")

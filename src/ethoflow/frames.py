@@ -31,7 +31,7 @@ from ethoflow.video import iter_frame_chunks
 
 log = logging.getLogger(__name__)
 
-__all__ = ["pick_uniform", "pick_kmeans", "write_frames", "frame_name"]
+__all__ = ["frame_name", "pick_kmeans", "pick_uniform", "write_frames"]
 
 
 def _bounds(nframes: int, start: float, stop: float) -> tuple[int, int]:
@@ -120,8 +120,12 @@ def write_frames(
     folder: str | os.PathLike,
     nframes: int,
     crop: tuple[int, int, int, int] | None = None,
+    add_to_labelled: bool = False,
 ) -> list[Path]:
     """Decode ``video`` once and write the chosen frames as PNGs in ``folder``.
+
+    With ``add_to_labelled`` (the outlier step), frames are added to a folder
+    that holds labels; images already there are kept as they are, not rewritten.
 
     Raises
     ------
@@ -133,7 +137,7 @@ def write_frames(
     """
     folder = Path(folder)
     labels = sorted(folder.glob("CollectedData_*")) if folder.exists() else []
-    if labels:
+    if labels and not add_to_labelled:
         raise FileExistsError(f"{folder} already holds labels ({labels[0].name}); not overwriting it")
     folder.mkdir(parents=True, exist_ok=True)
     wanted = set(int(f) for f in frames)
@@ -144,6 +148,9 @@ def write_frames(
             if pos + i in wanted:
                 img = chunk[i] if crop is None else chunk[i][crop[2] : crop[3], crop[0] : crop[1]]
                 path = folder / frame_name(pos + i, nframes)
+                if add_to_labelled and path.exists():
+                    written.append(path)
+                    continue
                 with atomic_path(path) as tmp:
                     if not cv2.imwrite(str(tmp), img):
                         raise OSError(f"{path}: could not write the image")

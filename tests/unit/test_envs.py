@@ -28,12 +28,14 @@ PROVIDERS = {
 
 
 def rules_with_scripts():
-    """(rule name, env path, script path) for every rule in rules/*.smk."""
+    """(rule name, env path, script path) for every rule in rules/*.smk that runs something."""
     found = []
     for smk in sorted((REPO / "rules").glob("*.smk")):
         text = smk.read_text()
         blocks = re.split(r"^\s*(?:rule|checkpoint)\s+(\w+):", text, flags=re.M)
         for name, body in zip(blocks[1::2], blocks[2::2]):
+            if not re.search(r"^\s*(script|shell|run|notebook|wrapper):", body, flags=re.M):
+                continue  # a target rule: it only collects inputs
             env = re.search(r'conda:\s*\n\s*"([^"]+)"', body)
             script = re.search(r'script:\s*\n\s*"([^"]+)"', body)
             found.append((name, env and (smk.parent / env.group(1)).resolve(),

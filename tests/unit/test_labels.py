@@ -73,3 +73,43 @@ def test_real_dlc_openfield_labels():
     assert labels.xy.shape == (116, 4, 2) and not np.isnan(labels.xy).any()
     train, test = split(116, 0.95, seed=0)
     assert (len(train), len(test)) == (110, 6)
+
+
+def test_dataset_records_its_split_and_is_reproducible(tmp_path, rng):
+    from ethoflow.labels import make_dataset, read_dataset
+
+    xy = rng.uniform(0, 100, (10, 4, 2))
+    xy[3, 2] = np.nan
+    a = make_folder(tmp_path, "a", xy[:4])
+    b = make_folder(tmp_path, "b", xy[4:])
+    out1, out2 = tmp_path / "d1.json", tmp_path / "d2.json"
+    make_dataset([b, a], BODYPARTS, tmp_path, out1, 0.8, seed=3, shuffle=2, iteration=1)
+    make_dataset([a, b], BODYPARTS, tmp_path, out2, 0.8, seed=3, shuffle=2, iteration=1)
+    assert out1.read_bytes() == out2.read_bytes()  # folder order does not matter
+    dataset, labels = read_dataset(out1)
+    assert dataset["params"] == {"iteration": 1, "shuffle": 2, "training_fraction": 0.8, "seed": 3}
+    assert len(dataset["train"]) == 8 and len(dataset["test"]) == 2
+    assert sorted(dataset["train"] + dataset["test"]) == list(range(10))
+    np.testing.assert_allclose(labels.xy, xy, atol=1e-4)  # NaN stays NaN
+    assert len(dataset["label_files"]) == 2
+    make_dataset([a, b], BODYPARTS, tmp_path, out2, 0.8, seed=3, shuffle=3, iteration=1)
+    assert read_dataset(out2)[0]["test"] != dataset["test"]
+
+
+def test_machine_labels_merge_into_human_labels(tmp_path, rng):
+    from ethoflow.dlc import read_pose_table, write_pose_table
+    from ethoflow.labels import merge_machine_labels
+
+    human = rng.uniform(0, 100, (3, 4, 2))
+    folder = make_folder(tmp_path, "v", human)
+    index = ["labeled-data/v/img00001.png", "labeled-data/v/img00007.png"]  # one already labelled
+    lik = np.array([[0.9, 0.9, 0.1, 0.9], [0.9, 0.9, 0.9, 0.9]])
+    write_pose_table(pose_dataframe(np.full((2, 4, 2), 7.0), lik, BODYPARTS, "net", index),
+                     folder / "machinelabels-iter0.h5")
+    merge_machine_labels(folder, "me", pcutoff=0.5)
+    merged = read_pose_table(folder / "CollectedData_me.h5")
+    assert list(merged.index) == [f"labeled-data/v/img0000{i}.png" for i in (0, 1, 2, 7)]
+    np.testing.assert_allclose(merged.loc["labeled-data/v/img00001.png"].to_numpy(), human[1].ravel())
+    assert merged.loc["labeled-data/v/img00007.png"].to_numpy().tolist() == [7.0] * 8
+    with pytest.raises(LabelError, match="no machinelabels"):
+        merge_machine_labels(make_folder(tmp_path, "w", human), "me")

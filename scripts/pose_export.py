@@ -1,0 +1,10 @@
+"""Write a pose table as CSV or TSV (rule pose_export)."""
+
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
+
+from ethoflow import runlog
+from ethoflow.dlc import read_pose_table, write_pose_table
+
+runlog.to_file(snakemake.log[0])
+write_pose_table(read_pose_table(snakemake.input[0]), snakemake.output[0])

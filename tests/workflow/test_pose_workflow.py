@@ -1,0 +1,149 @@
+"""The pose stages through snakemake on tiny data: labelled folders in a DLC-style project,
+sessions from a sample sheet, a tiny network trained for a few iterations.
+
+What is checked: every pose output is made, with DLC's formats; nothing to do afterwards;
+a changed training parameter retrains and reruns inference and everything downstream; a new
+video runs inference (and its own chain) only for itself; frames to label and outlier
+frames for relabelling go into labeled-data/ next to existing labels; bad labels stop the
+run naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from ethoflow.synthetic import DemoSpec, write_session
+from tests.workflow.test_workflow import changed, outputs, snakemake, write_config, write_sheet
+
+TINY_POSE = {
+    "project": "labels",
+    "bodyparts": ["snout", "leftear", "rightear", "neck", "bodycentre", "tailbase", "tailtip"],
+    "skeleton": [["snout", "neck"], ["neck", "tailbase"]],
+    "flip_pairs": [["leftear", "rightear"]],
+    "frames": {"numframes2pick": 4},
+    "dataset": {"training_fraction": 0.75},
+    "train": {"maxiters": 20, "width": 8, "batch_size": 4, "save_iters": 10, "display_iters": 5},
+    "inference": {"save_as": ["csv"]},
+    "outliers": {"numframes2pick": 3, "p_bound": 0.9},  # a 20-iteration network is unsure everywhere
+}
+SPEC = DemoSpec(n_frames=60, width=96, height=96, face_width=64, face_height=48, n_labeled=4)
+
+
+def add_session(workdir: Path, name: str, index: int, labelled: bool = True) -> None:
+    tmp = workdir / "scratch" / name
+    labels = workdir / "labels" / "labeled-data" / name
+    write_session(SPEC, index, name, {
+        "video": workdir / "videos" / f"{name}.mp4", "face_video": tmp / "face.mp4",
+        "pose": tmp / "pose.h5", "states": tmp / "states.csv", "face_truth": tmp / "face.csv",
+        "labels_dir": labels if labelled else tmp / "labels",
+    })
+
+
+def pose_project(workdir: Path, sessions=("a1", "a2")) -> Path:
+    (workdir / "videos").mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(sessions):
+        add_session(workdir, name, i)
+    write_sheet(workdir, {s: f"videos/{s}.mp4" for s in sessions})
+    write_config(workdir, face={"enabled": False}, pose=TINY_POSE)
+    return workdir
+
+
+def set_pose(workdir: Path, section: str, **values) -> None:
+    path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["pose"][section] = {**config["pose"].get(section, {}), **values}
+    path.write_text(yaml.safe_dump(config))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    workdir = pose_project(tmp_path_factory.mktemp("pose"))
+    snakemake(workdir)
+    return workdir
+
+
+SHUFFLE = "results/pose/iteration-0/shuffle1"
+
+
+def test_every_pose_output_in_dlc_formats(project):
+    from ethoflow.dlc import read_pose_table
+
+    for f in ("dataset.json", "model.pt", "learning_stats.csv", "loss.png", "evaluation.csv",
+              "evaluation.png"):
+        assert (project / SHUFFLE / f).stat().st_size > 0, f
+    errors = pd.read_csv(project / SHUFFLE / "evaluation.csv", comment="#")
+    assert list(errors["bodypart"][:2]) == ["all", "snout"] and errors["test_n"][0] > 0
+    for s in ("a1", "a2"):
+        pose = read_pose_table(project / f"results/pose/{s}.h5")
+        assert pose.shape == (60, 21)
+        assert pose.columns.names == ["scorer", "bodyparts", "coords"]
+        assert pose.columns[0][0] == "ethoflow_small_iter0_shuffle1_20"
+        assert read_pose_table(project / f"results/pose/{s}_filtered.h5").shape == (60, 21)
+        assert read_pose_table(project / f"results/pose/{s}.csv").shape == (60, 21)
+        for f in (f"results/pose/plots/{s}.png", f"results/pose/videos/{s}_labeled.mp4",
+                  f"results/pose/labels/{s}.png", f"logs/pose/inference/{s}.log"):
+            assert (project / f).stat().st_size > 0, f
+    assert "frames/s" in (project / "logs/pose/inference/a1.log").read_text()
+    assert "iteration 20/20" in (project / "logs/pose/iteration-0/shuffle1_train.log").read_text()
+    assert "Nothing to be done" in snakemake(project, "-n").stdout
+
+
+def test_changing_a_training_parameter_retrains_and_reruns_downstream(project):
+    before = outputs(project)
+    set_pose(project, "train", lr=0.002)
+    snakemake(project)
+    redone = {f for f in changed(before, outputs(project)) if "/train/" not in f}  # snapshots
+    expected = {f"{SHUFFLE}/{f}" for f in ("model.pt", "learning_stats.csv", "loss.png",
+                                           "evaluation.csv", "evaluation.png")}
+    for s in ("a1", "a2"):
+        expected |= {f"results/pose/{s}.h5", f"results/pose/{s}.csv", f"results/pose/{s}_filtered.h5",
+                     f"results/pose/plots/{s}.png", f"results/pose/videos/{s}_labeled.mp4"}
+    assert redone - {"results/summary.tsv", "results/summary.html"} == expected
+    assert "starting over" in (project / "logs/pose/iteration-0/shuffle1_train.log").read_text()
+
+
+def test_a_new_video_runs_inference_only_for_itself(project):
+    before = outputs(project)
+    add_session(project, "b1", 5, labelled=False)
+    write_sheet(project, {s: f"videos/{s}.mp4" for s in ("a1", "a2", "b1")})
+    proc = snakemake(project)
+    redone = changed(before, outputs(project))
+    assert "rule pose_train" not in proc.stdout
+    assert redone == {
+        "results/discover/b1.json", "results/discover/sessions.tsv", "results/pose/b1.h5",
+        "results/pose/b1.csv", "results/pose/b1_filtered.h5", "results/pose/plots/b1.png",
+        "results/pose/videos/b1_labeled.mp4", "results/summary.tsv", "results/summary.html",
+    }
+
+
+def test_labelling_loop_frames_and_outliers(project):
+    """extract_frames picks frames for unlabelled videos and refuses labelled folders;
+    pose_outliers adds frames and machine labels next to existing labels."""
+    labelled = project / "labels/labeled-data/a1"
+    before = sorted(p.name for p in labelled.iterdir())
+    proc = snakemake(project, "results/pose/frames/a1.tsv", check=False)
+    assert proc.returncode != 0 and "already holds labels" in proc.stdout
+    assert sorted(p.name for p in labelled.iterdir()) == before
+    snakemake(project, "results/pose/frames/b1.tsv")
+    frames = pd.read_csv(project / "results/pose/frames/b1.tsv", sep="\t", comment="#")
+    assert len(frames) == 4
+    assert len(list((project / "labels/labeled-data/b1").glob("img*.png"))) == 4
+    snakemake(project, "pose_outliers")
+    table = pd.read_csv(project / "results/pose/iteration-0/outliers/a1.tsv", sep="\t", comment="#")
+    assert 0 < len(table) <= 3 and {"jump", "uncertain", "fitting"} <= set(table.columns)
+    assert (labelled / "machinelabels-iter0.h5").exists()
+    assert set(before) <= {p.name for p in labelled.iterdir()}
+
+
+def test_bad_labels_stop_the_run_naming_the_file(tmp_path):
+    pose_project(tmp_path, sessions=("a1",))
+    config = yaml.safe_load((tmp_path / "config/config.yaml").read_text())
+    config["pose"]["bodyparts"][4] = "centre"
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "CollectedData_synthetic.h5: has bodycentre, which are not in the config's bodyparts; lacks centre" in proc.stdout
