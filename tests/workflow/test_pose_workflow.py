@@ -43,12 +43,17 @@ def add_session(workdir: Path, name: str, index: int, labelled: bool = True) -> 
     })
 
 
-def pose_project(workdir: Path, sessions=("a1", "a2")) -> Path:
+def pose_project(workdir: Path, sessions=("a1", "a2"), face: bool = False) -> Path:
+    """Sessions with labelled frames (the demo generator's), in a sample sheet and a DLC-style
+    project folder ``labels/``; the tiny config, with the face stage only if ``face``."""
     (workdir / "videos").mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(sessions):
         add_session(workdir, name, i)
     write_sheet(workdir, {s: f"videos/{s}.mp4" for s in sessions})
-    write_config(workdir, face={"enabled": False}, pose=TINY_POSE)
+    if face:
+        write_config(workdir, pose=TINY_POSE)
+    else:
+        write_config(workdir, face={"enabled": False}, pose=TINY_POSE)
     return workdir
 
 

@@ -17,7 +17,8 @@ import yaml
 
 from tests.conftest import REPO
 from tests.workflow import slurm_cluster
-from tests.workflow.test_workflow import sheet_project, snakemake
+from tests.workflow.test_pose_workflow import pose_project
+from tests.workflow.test_workflow import snakemake
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,8 @@ def make_profile(tmp_path: Path) -> Path:
     """profiles/slurm with the test cluster's partition names: the only test-only change."""
     config = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
     config["default-resources"]["slurm_partition"] = slurm_cluster.CPU_PARTITION
+    for rule in ("pose_train", "pose_infer"):
+        config["set-resources"][rule]["slurm_partition"] = slurm_cluster.GPU_PARTITION
     config["slurm-init-seconds-before-status-checks"] = 2
     profile = tmp_path / "profile"
     profile.mkdir()
@@ -62,33 +65,44 @@ def sbatch_calls(output: str) -> list[str]:
     return [line for line in output.splitlines() if "sbatch" in line and "--job-name" in line]
 
 
-def test_slurm_run_matches_local_run(cluster, tmp_path):
-    """One SLURM run (each costs ~1 min of status polling): outputs identical to a local run,
-    CPU jobs on the CPU partition, small jobs bundled, and a GPU request reaching SLURM.
+def same_file(a: Path, b: Path) -> bool:
+    """Byte-identical, or for pandas/PyTables pose tables (which stamp times) equal tables."""
+    if a.suffix == ".h5" and a.parent.name == "pose":
+        import pandas as pd
 
-    No GPU rule has landed yet, so the profile's GPU pattern (``gpu: 1`` on the GPU
-    partition) is applied to face_svd from the command line: it must become ``--gpus=1``
-    and run on the fake GPU.
-    """
-    local = sheet_project(tmp_path / "local")
+        from ethoflow.dlc import read_pose_table
+
+        pd.testing.assert_frame_equal(read_pose_table(a), read_pose_table(b))
+        return True
+    return filecmp.cmp(a, b, shallow=False)
+
+
+def test_slurm_run_matches_local_run(cluster, tmp_path):
+    """One SLURM run of the tiny pose + face project (each run costs minutes of status
+    polling): outputs identical to a local run, the GPU rules (pose_train, pose_infer) sent
+    to the GPU partition with ``--gpus=1`` by the profile itself, every other job on the CPU
+    partition without a GPU, and small jobs bundled."""
+    local = pose_project(tmp_path / "local", face=True)
     snakemake(local)
-    remote = sheet_project(tmp_path / "remote")
-    proc = run_slurm(remote, make_profile(tmp_path), "--set-resources",
-                     f"face_svd:slurm_partition={slurm_cluster.GPU_PARTITION}", "face_svd:gpu=1")
+    remote = pose_project(tmp_path / "remote", face=True)
+    proc = run_slurm(remote, make_profile(tmp_path))
     calls = sbatch_calls(proc.stdout)
-    face = [c for c in calls if "face_svd" in c]
-    other = [c for c in calls if "face_svd" not in c]
-    assert len(face) == 3 and other, calls
-    assert all("--gpus=1" in c and f"-p {slurm_cluster.GPU_PARTITION}" in c for c in face), face
-    assert all(f"-p {slurm_cluster.CPU_PARTITION}" in c and "--gpus" not in c for c in other)
-    # discover and plot jobs were bundled: fewer SLURM jobs than per-session jobs
-    assert len(other) < 3 + 3
+    gpu_rules = ("rule_pose_train", "rule_pose_infer")
+    gpu = [c for c in calls if any(r in c for r in gpu_rules)]
+    other = [c for c in calls if not any(r in c for r in gpu_rules)]
+    assert sum("rule_pose_train" in c for c in gpu) == 1, calls
+    assert sum("rule_pose_infer" in c for c in gpu) == 2, calls
+    assert all("--gpus=1" in c and f"-p {slurm_cluster.GPU_PARTITION}" in c for c in gpu), gpu
+    assert all(f"-p {slurm_cluster.CPU_PARTITION}" in c and "--gpus" not in c for c in other), other
+    print("GPU submit line:", gpu[0])
+    # discover and plot jobs were bundled: fewer SLURM jobs than rules x sessions
+    assert not any("rule_discover_video" in c for c in calls)
     files = sorted(p.relative_to(local) for p in (local / "results").rglob("*") if p.is_file())
     assert files and files == sorted(
         p.relative_to(remote) for p in (remote / "results").rglob("*") if p.is_file())
-    different = [str(f) for f in files if not filecmp.cmp(local / f, remote / f, shallow=False)]
+    different = [str(f) for f in files if not same_file(local / f, remote / f)]
     assert not different, different
     jobcomp = (cluster / "jobcomp.log").read_text()
     gpu_jobs = [line for line in jobcomp.splitlines()
                 if f"Partition={slurm_cluster.GPU_PARTITION}" in line]
-    assert len(gpu_jobs) == 3 and all("JobState=COMPLETED" in line for line in gpu_jobs)
+    assert len(gpu_jobs) == 3 and all("JobState=COMPLETED" in line for line in gpu_jobs), gpu_jobs
