@@ -5,7 +5,7 @@ rule check_labels:
         report(
             "results/pose/labels/{folder}.png",
             caption="../report/labels.rst",
-            category="Pose: labels",
+            category="Pose labels",
             labels={"folder": "{folder}"},
         ),
     log:

@@ -6,13 +6,13 @@ rule pose_evaluate:
         csv=report(
             f"{POSE_DIR}/shuffle{{shuffle}}/evaluation.csv",
             caption="../report/evaluation.rst",
-            category="Pose: training",
+            category="Pose training",
             labels={"shuffle": "{shuffle}", "figure": "errors (table)"},
         ),
         png=report(
             f"{POSE_DIR}/shuffle{{shuffle}}/evaluation.png",
             caption="../report/evaluation.rst",
-            category="Pose: training",
+            category="Pose training",
             labels={"shuffle": "{shuffle}", "figure": "test predictions"},
         ),
     log:
@@ -45,7 +45,7 @@ if DEMO:
             report(
                 "results/pose/demo_check.tsv",
                 caption="../report/pose_demo_check.rst",
-                category="Pose: training",
+                category="Pose training",
                 labels={"figure": "demo: error against the truth"},
             ),
         log:

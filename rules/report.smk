@@ -37,7 +37,7 @@ rule pose_plot:
         report(
             "results/pose/plots/{session}.png",
             caption="../report/trajectories.rst",
-            category="Pose: sessions",
+            category="Pose sessions",
             subcategory="trajectories",
             labels={"session": "{session}"},
         ),
@@ -65,7 +65,7 @@ rule pose_video:
         report(
             "results/pose/videos/{session}_labeled.mp4",
             caption="../report/labeled_video.rst",
-            category="Pose: sessions",
+            category="Pose sessions",
             subcategory="labelled videos",
             labels={"session": "{session}"},
         ),

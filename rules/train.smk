@@ -12,7 +12,7 @@ rule pose_train:
         loss=report(
             f"{POSE_DIR}/shuffle{{shuffle}}/loss.png",
             caption="../report/loss.rst",
-            category="Pose: training",
+            category="Pose training",
             labels={"shuffle": "{shuffle}", "figure": "loss"},
         ),
     log:

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from ethoflow.evaluation import evaluate
+from ethoflow.files import atomic_path
 from ethoflow.inference import analyze_video
 from ethoflow.labels import load_images, read_dataset
 from ethoflow.plots import plot_evaluation, plot_loss
@@ -58,7 +59,8 @@ def train_shuffle(dataset_json: str, project: str, model_out: str, stats_out: st
         os.replace(model, model_out)
     stats = folder / "learning_stats.csv"
     if stats.resolve() != Path(stats_out).resolve():
-        shutil.copyfile(stats, stats_out)
+        with atomic_path(stats_out) as tmp:
+            shutil.copyfile(stats, tmp)
     plot_loss(stats_out, loss_png, title=f"shuffle {dataset['params']['shuffle']}")
 
 

@@ -215,7 +215,7 @@ def plot_labels(images: list[np.ndarray], xy: np.ndarray, names: list[str], body
                     label=bodyparts[k])
         ax.set_title(os.path.basename(name), fontsize=8)
     handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=bp) for bp, c in zip(bodyparts, colours)]
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(bodyparts), 8), fontsize=7)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(bodyparts), 8), fontsize=7)
     if title:
         fig.suptitle(title)
     save_figure(fig, png, f"labels check {title}")

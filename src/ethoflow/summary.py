@@ -83,15 +83,15 @@ def session_summary(
     keep = ["session", "status", "reason", "nframes", "fps", "duration_s", "width", "height",
             "codec", "face_video"]
     table = table[[c for c in keep if c in table.columns]].set_index("session")
-    faces = pd.DataFrame([{"session": Path(p).stem, **face_summary(p)} for p in face_h5s])
-    if len(faces):
-        table = table.join(faces.set_index("session"))
     poses = pd.DataFrame([{"session": Path(p).stem, **pose_summary(p, pcutoff)} for p in pose_h5s])
     if len(poses):
         table = table.join(poses.set_index("session"))
         if evaluation_csv:
             errors = pd.read_csv(evaluation_csv, comment="#").set_index("bodypart")
             table["pose_network_test_error_px"] = round(float(errors.loc["all", "test_error_px"]), 3)
+    faces = pd.DataFrame([{"session": Path(p).stem, **face_summary(p)} for p in face_h5s])
+    if len(faces):
+        table = table.join(faces.set_index("session"))
     table = table.reset_index()
     write_table(table, out_tsv, comment=provenance())
     if out_html is not None:

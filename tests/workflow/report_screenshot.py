@@ -50,6 +50,20 @@ def open_item(driver: webdriver.Chrome, text: str) -> None:
     raise RuntimeError(f"no viewable '{text}' in the report")
 
 
+def figures(driver: webdriver.Chrome, report: Path, category: str, shot: Path, item: str = ".png") -> list:
+    """Open ``category``, view the figure listed as ``item``; (width, height) of the images rendered."""
+    driver.get(report.resolve().as_uri())
+    time.sleep(1.0)
+    click_text(driver, category)
+    driver.save_screenshot(str(shot.with_name(shot.stem + "-list.png")))
+    open_item(driver, item)
+    images = [im for im in driver.find_elements(By.TAG_NAME, "img")
+              if driver.execute_script("return arguments[0].naturalWidth", im) > 100]
+    driver.save_screenshot(str(shot))
+    return [(driver.execute_script("return arguments[0].naturalWidth", im),
+             driver.execute_script("return arguments[0].naturalHeight", im)) for im in images]
+
+
 def check_report(report: Path, outdir: Path) -> dict:
     """Browse the report; return what was seen (image sizes, table cells) and save PNGs."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -72,21 +86,13 @@ def check_report(report: Path, outdir: Path) -> dict:
             seen["table_cells"] += len(driver.find_elements(By.TAG_NAME, "td"))
             driver.switch_to.default_content()
         driver.save_screenshot(str(outdir / "report-summary.png"))
-        driver.get(report.resolve().as_uri())
-        time.sleep(1.0)
-        click_text(driver, "Face motion")
-        driver.save_screenshot(str(outdir / "report-face-list.png"))
-        open_item(driver, ".png")
-        images = [im for im in driver.find_elements(By.TAG_NAME, "img")
-                  if driver.execute_script("return arguments[0].naturalWidth", im) > 100]
-        seen["figures"] = [(driver.execute_script("return arguments[0].naturalWidth", im),
-                            driver.execute_script("return arguments[0].naturalHeight", im))
-                           for im in images]
-        driver.save_screenshot(str(outdir / "report-face.png"))
+        seen["figures"] = figures(driver, report, "Face motion", outdir / "report-face.png")
+        seen["pose_figures"] = figures(driver, report, "Pose training", outdir / "report-pose.png",
+                                       item="loss")
     finally:
         driver.quit()
-    if not seen.get("figures"):
-        raise RuntimeError(f"no figure rendered in {report}")
+    if not (seen.get("figures") and seen.get("pose_figures")):
+        raise RuntimeError(f"no figure rendered in {report}: {seen}")
     if not seen.get("table_cells"):
         raise RuntimeError(f"the summary table did not render in {report}")
     return seen

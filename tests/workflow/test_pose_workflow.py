@@ -125,6 +125,21 @@ def test_a_new_video_runs_inference_only_for_itself(project):
     }
 
 
+def test_an_interrupted_training_resumes_where_it_stopped(project):
+    """As if the job were killed between its snapshots at iterations 10 and 20: the rerun
+    resumes from snapshot 10 and ends with the very same network. (Snakemake does not remake
+    a missing intermediate file whose consumers are up to date, so the model is asked for.)"""
+    model = project / SHUFFLE / "model.pt"
+    finished = model.read_bytes()
+    model.unlink()
+    (project / SHUFFLE / "train" / "snapshot-20.pt").unlink()
+    snakemake(project, str(model.relative_to(project)))
+    log = (project / "logs/pose/iteration-0/shuffle1_train.log").read_text()
+    assert "resuming from snapshot-10.pt (iteration 10)" in log
+    assert model.read_bytes() == finished
+    snakemake(project)  # the newer model reruns what reads it; later tests start up to date
+
+
 def test_labelling_loop_frames_and_outliers(project):
     """extract_frames picks frames for unlabelled videos and refuses labelled folders;
     pose_outliers adds frames and machine labels next to existing labels."""

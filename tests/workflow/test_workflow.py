@@ -234,6 +234,8 @@ def test_demo_runs_end_to_end(tmp_path):
     summary = pd.read_csv(tmp_path / "results/summary.tsv", sep="\t", comment="#")
     assert list(summary["session"]) == ["demo01", "demo02"]
     assert (summary["nframes"] == 240).all() and "face_whiskers_top5_motion_share" in summary
+    assert summary["pose_frames_all_above_pcutoff"].between(0, 1).all()
+    assert summary["pose_network_test_error_px"].notna().all()
     # nothing to do afterwards, and the demo is not regenerated
     proc = snakemake(tmp_path, "-n")
     assert "Nothing to be done" in proc.stdout
@@ -241,6 +243,7 @@ def test_demo_runs_end_to_end(tmp_path):
     snakemake(tmp_path, "--report", "report.html")
     html = (tmp_path / "report.html").read_text()
     assert "demo01.png" in html and "demo02.png" in html and "summary.html" in html
+    assert "loss.png" in html and "evaluation.csv" in html and "demo01_labeled.mp4" in html
     try:
         from tests.workflow.report_screenshot import check_report
     except ImportError:
@@ -248,7 +251,7 @@ def test_demo_runs_end_to_end(tmp_path):
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         return
     seen = check_report(tmp_path / "report.html", tmp_path / "shots")
-    assert seen["figures"] and seen["table_cells"] >= 2 * 10
+    assert seen["figures"] and seen["pose_figures"] and seen["table_cells"] >= 2 * 10
 
 
 def test_same_config_and_seed_give_identical_files(tmp_path):
