@@ -484,7 +484,10 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
             img, pts = augment(images[i], xy[i], rng, list(params.flip_pairs))
             batch.append(img)
             targets.append(make_targets(pts, out_shape))
-        x = _to_tensor(np.stack(batch), device)
+        # NCHW-contiguous for training: oneDNN's channels-last backward kernels corrupt memory
+        # with fewer than 8 channels on AVX2 CPUs (torch 2.13, seen on AMD EPYC); inference
+        # keeps the faster channels-last layout _to_tensor gives.
+        x = _to_tensor(np.stack(batch), device).contiguous()
         heat, offset, weight = (torch.from_numpy(np.stack(t)).to(device) for t in zip(*targets))
         visible = (weight.sum(dim=(2, 3)) > 0).float()
         logits, offsets = model(x)

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -125,6 +129,26 @@ def test_images_of_different_sizes_train_together(tmp_path, rng):
     images[1] = np.full((40, 24, 3), 40, np.uint8)
     params = TrainParams(maxiters=2, batch_size=4, width=4, device="cpu", save_iters=2)
     assert train(images, xy, ["dot"], params, tmp_path).exists()
+
+
+TRAIN_ONE_THREAD = """
+import sys, numpy as np
+from ethoflow.pose import TrainParams, train
+rng = np.random.default_rng(0)
+images = [np.full((32, 32, 3), 40, np.uint8) for _ in range(4)]
+xy = rng.uniform(8, 24, (4, 1, 2))
+train(images, xy, ["dot"], TrainParams(maxiters=2, batch_size=4, width=4, device="cpu"), sys.argv[1])
+"""
+
+
+def test_a_narrow_network_trains_on_one_thread(tmp_path):
+    """Channels-last input made oneDNN's backward pass corrupt the heap for a width-4 network
+    on one thread (AVX2 CPUs, torch 2.13): training feeds NCHW-contiguous batches."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", TRAIN_ONE_THREAD, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "model.pt").exists()
 
 
 def test_efficientnet_backbone_loads_the_wheels_imagenet_weights(tmp_path):
