@@ -19,6 +19,8 @@ include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/inference.smk"
 include: "rules/filter.smk"
+include: "rules/embed.smk"
+include: "rules/segment.smk"
 include: "rules/report.smk"
 
 

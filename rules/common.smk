@@ -51,6 +51,7 @@ def get_face_outputs(wildcards):
 def get_final_output(wildcards):
     outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
     outputs += get_pose_outputs(wildcards)
+    outputs += get_behaviour_outputs(wildcards)
     faces = get_face_outputs(wildcards)
     outputs += faces + [f.replace(".h5", ".png") for f in faces]
     if faces and DEMO:
@@ -142,4 +143,54 @@ def get_pose_outputs(wildcards):
         patterns.append("results/pose/videos/{session}_labeled.mp4")
     for pattern in patterns:
         out += expand(pattern, session=sessions)
+    return out
+
+
+# ---- embedding and motifs ---------------------------------------------------------
+
+EMBED = config["embed"]
+SEGMENT = config["segment"]
+EMBED_ON = EMBED["enabled"] and POSE["enabled"] and bool(LABEL_FILES)
+SEGMENT_ON = EMBED_ON and SEGMENT["enabled"]
+EMBED_POSE = "results/pose/{session}_filtered.h5" if EMBED["pose"] == "filtered" else "results/pose/{session}.h5"
+SEGMENT_DIR = f"results/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}"
+
+_unknown = sorted(set(EMBED["train_sessions"]) - set(SESSIONS))
+if EMBED_ON and _unknown:
+    raise WorkflowError(
+        f"ethoflow: config key 'embed.train_sessions': unknown session(s) {', '.join(_unknown)}"
+    )
+
+
+def get_embed_train_poses(wildcards):
+    """Pose tables the VAE learns from: embed.train_sessions, or every included session."""
+    included = included_sessions()
+    names = EMBED["train_sessions"] or included
+    excluded = sorted(set(names) - set(included))
+    if excluded:
+        raise WorkflowError(
+            f"ethoflow: embed.train_sessions {', '.join(excluded)} were excluded by discovery"
+        )
+    return {s: EMBED_POSE.format(session=s) for s in sorted(names)}
+
+
+def get_segment_tables(wildcards):
+    """Every session's motifs (when the motif stage runs)."""
+    if not SEGMENT_ON:
+        return []
+    return expand(f"{SEGMENT_DIR}/{{session}}.h5", session=included_sessions())
+
+
+def get_behaviour_outputs(wildcards):
+    """Everything the embedding and motif stages make."""
+    if not EMBED_ON:
+        return []
+    sessions = included_sessions()
+    out = ["results/embed/loss.png"]
+    out += expand("results/embed/{session}.h5", session=sessions)
+    if SEGMENT_ON:
+        out += get_segment_tables(wildcards) + [f"{SEGMENT_DIR}/usage.png"]
+        out += expand(f"{SEGMENT_DIR}/plots/{{session}}.png", session=sessions)
+        if DEMO:
+            out.append(f"{SEGMENT_DIR}/demo_check.tsv")
     return out

@@ -3,6 +3,7 @@ rule summary:
         sessions="results/discover/sessions.tsv",
         face=get_face_outputs,
         pose=get_pose_tables,
+        segment=get_segment_tables,
         evaluation=lambda wildcards: (
             [f"{POSE_DIR}/shuffle{POSE['inference']['shuffle']}/evaluation.csv"]
             if get_pose_tables(wildcards)

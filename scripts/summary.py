@@ -11,4 +11,5 @@ i = snakemake.input
 session_summary(
     i.sessions, i.face, snakemake.output.tsv, snakemake.output.html, pose_h5s=i.pose,
     evaluation_csv=i.evaluation[0] if i.evaluation else None, pcutoff=snakemake.params.pcutoff,
+    segment_h5s=i.segment,
 )

@@ -44,7 +44,7 @@ def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
         else:
             problems.append(f"config key '{where}': {err.message}")
     if not problems:
-        problems = _check_pose(config.get("pose", {}))
+        problems = _check_pose(config.get("pose", {})) + _check_embed(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -71,3 +71,15 @@ def _check_pose(pose: Mapping) -> list[str]:
         problems.append("config key 'pose.train.pretrained': the small backbone has no pretrained weights; "
                         "set pose.train.backbone: efficientnet_lite0")
     return problems
+
+
+def _check_embed(config: Mapping) -> list[str]:
+    """The embedding's reference bodyparts are pose bodyparts."""
+    parts = config.get("pose", {}).get("bodyparts")
+    align = config.get("embed", {}).get("align", [])
+    unknown = [p for p in align if parts and p not in parts]
+    if unknown:
+        return [f"config key 'embed.align': {', '.join(unknown)} not in pose.bodyparts ({', '.join(parts)})"]
+    if len(align) == 2 and align[0] == align[1]:
+        return [f"config key 'embed.align': origin and heading are both '{align[0]}'"]
+    return []

@@ -13,7 +13,7 @@ from ethoflow.files import atomic_path, provenance, write_table
 
 log = logging.getLogger(__name__)
 
-__all__ = ["face_summary", "pose_summary", "session_summary"]
+__all__ = ["face_summary", "motif_summary", "pose_summary", "session_summary"]
 
 _HTML = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>ethoflow sessions</title>
@@ -64,6 +64,18 @@ def pose_summary(pose_h5: str | os.PathLike, pcutoff: float) -> dict:
     }
 
 
+def motif_summary(segment_h5: str | os.PathLike) -> dict:
+    """Per-session motif usage: the share of frames in each motif, the dominant motif and
+    the number of motifs used (VAME's motif usage as fractions)."""
+    from ethoflow.motifs import read_segmentation
+
+    usage = read_segmentation(segment_h5)["motif_usage"].astype(float)
+    share = usage / max(usage.sum(), 1.0)
+    row: dict = {"motif_dominant": int(np.argmax(share)), "motif_n_used": int((usage > 0).sum())}
+    row.update({f"motif_{k}_usage": round(float(v), 4) for k, v in enumerate(share)})
+    return row
+
+
 def session_summary(
     sessions_tsv: str | os.PathLike,
     face_h5s: list,
@@ -72,12 +84,13 @@ def session_summary(
     pose_h5s: list = (),
     evaluation_csv: str | os.PathLike | None = None,
     pcutoff: float = 0.6,
+    segment_h5s: list = (),
 ) -> pd.DataFrame:
     """Join the sessions table with per-session stage results into one table.
 
     Written as TSV (for scripts) and, with ``out_html``, as an HTML page (for the report).
     With an evaluation CSV, the network's test error is a column too (the same network
-    analyses every session).
+    analyses every session); with segmentations, each motif's share of the frames.
     """
     table = pd.read_csv(sessions_tsv, sep="\t", comment="#")
     keep = ["session", "status", "reason", "nframes", "fps", "duration_s", "width", "height",
@@ -89,6 +102,9 @@ def session_summary(
         if evaluation_csv:
             errors = pd.read_csv(evaluation_csv, comment="#").set_index("bodypart")
             table["pose_network_test_error_px"] = round(float(errors.loc["all", "test_error_px"]), 3)
+    motifs = pd.DataFrame([{"session": Path(p).stem, **motif_summary(p)} for p in segment_h5s])
+    if len(motifs):
+        table = table.join(motifs.set_index("session"))
     faces = pd.DataFrame([{"session": Path(p).stem, **face_summary(p)} for p in face_h5s])
     if len(faces):
         table = table.join(faces.set_index("session"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -30,6 +31,16 @@ TINY_POSE = {
     "inference": {"save_as": ["csv"]},
     "outliers": {"numframes2pick": 3, "p_bound": 0.9},  # a 20-iteration network is unsure everywhere
 }
+# a tiny RNN-VAE and 3 motifs; the models learn from a1 and a2 only, so a new session is
+# embedded and segmented with them
+TINY_EMBED = {
+    "train_sessions": ["a1", "a2"],
+    "model": {"time_window": 8, "zdims": 3, "hidden_size_layer_1": 8, "hidden_size_rec": 8,
+              "hidden_size_pred": 8, "future_steps": 4, "batch_size": 32, "epochs": 3,
+              "kl_start": 1, "annealtime": 1, "test_fraction": 0.2},
+}
+TINY_SEGMENT = {"n_clusters": 3, "n_init": 2}
+SEGMENT = "results/segment/kmeans-3"
 SPEC = DemoSpec(n_frames=60, width=96, height=96, face_width=64, face_height=48, n_labeled=4)
 
 
@@ -50,10 +61,11 @@ def pose_project(workdir: Path, sessions=("a1", "a2"), face: bool = False) -> Pa
     for i, name in enumerate(sessions):
         add_session(workdir, name, i)
     write_sheet(workdir, {s: f"videos/{s}.mp4" for s in sessions})
+    tiny = {"pose": TINY_POSE, "embed": TINY_EMBED, "segment": TINY_SEGMENT}
     if face:
-        write_config(workdir, pose=TINY_POSE)
+        write_config(workdir, **tiny)
     else:
-        write_config(workdir, face={"enabled": False}, pose=TINY_POSE)
+        write_config(workdir, face={"enabled": False}, **tiny)
     return workdir
 
 
@@ -97,6 +109,49 @@ def test_every_pose_output_in_dlc_formats(project):
     assert "Nothing to be done" in snakemake(project, "-n").stdout
 
 
+def test_embeddings_and_motifs_per_session(project):
+    """The VAME-equivalent stages: a latent vector per frame, a motif per frame from the
+    shared model, usage in the summary; provenance in every file."""
+    from ethoflow.embedding import read_embedding
+    from ethoflow.motifs import read_segmentation
+
+    stats = pd.read_csv(project / "results/embed/learning_stats.csv")
+    assert list(stats["epoch"]) == [1, 2, 3] and stats["test_loss"].notna().all()
+    assert "epoch 3/3" in (project / "logs/embed/train.log").read_text()
+    summary = pd.read_csv(project / "results/summary.tsv", sep="\t", comment="#").set_index("session")
+    for s in ("a1", "a2"):
+        emb = read_embedding(project / f"results/embed/{s}.h5")
+        assert emb["latent_vector"].shape == (60, 3) and emb["egocentric"].shape == (60, 11)
+        assert emb["attrs"]["ethoflow_version"] and '"time_window": 8' in emb["attrs"]["params"]
+        seg = read_segmentation(project / f"{SEGMENT}/{s}.h5")
+        assert seg["labels"].shape == (60,) and set(seg["labels"]) <= {0, 1, 2}
+        assert seg["motif_usage"].sum() == 60 and seg["cluster_center"].shape == (3, 3)
+        usage = summary.loc[s, [f"motif_{k}_usage" for k in range(3)]]
+        np.testing.assert_allclose(usage, seg["motif_usage"] / 60, atol=1e-4)
+        assert (project / f"{SEGMENT}/plots/{s}.png").stat().st_size > 0
+    assert (project / f"{SEGMENT}/usage.png").stat().st_size > 0
+
+
+def test_changing_a_motif_parameter_reruns_only_the_motifs(project):
+    before = outputs(project)
+    path = project / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["segment"]["method"] = "hmm"
+    path.write_text(yaml.safe_dump(config))
+    try:
+        proc = snakemake(project)
+        redone = changed(before, outputs(project))
+        assert "rule embed_train:" not in proc.stdout and "rule pose_infer:" not in proc.stdout
+        hmm = "results/segment/hmm-3"
+        assert redone == {f"{hmm}_model.h5", f"{hmm}/usage.png", "results/summary.tsv",
+                          "results/summary.html"} | {
+            f"{hmm}/{f}" for s in ("a1", "a2") for f in (f"{s}.h5", f"plots/{s}.png")}
+    finally:
+        config["segment"]["method"] = "kmeans"
+        path.write_text(yaml.safe_dump(config))
+        snakemake(project)
+
+
 def test_changing_a_training_parameter_retrains_and_reruns_downstream(project):
     before = outputs(project)
     set_pose(project, "train", lr=0.002)
@@ -106,7 +161,10 @@ def test_changing_a_training_parameter_retrains_and_reruns_downstream(project):
                                            "evaluation.csv", "evaluation.png")}
     for s in ("a1", "a2"):
         expected |= {f"results/pose/{s}.h5", f"results/pose/{s}.csv", f"results/pose/{s}_filtered.h5",
-                     f"results/pose/plots/{s}.png", f"results/pose/videos/{s}_labeled.mp4"}
+                     f"results/pose/plots/{s}.png", f"results/pose/videos/{s}_labeled.mp4",
+                     f"results/embed/{s}.h5", f"{SEGMENT}/{s}.h5", f"{SEGMENT}/plots/{s}.png"}
+    expected |= {"results/embed/model.pt", "results/embed/learning_stats.csv", "results/embed/loss.png",
+                 f"{SEGMENT}_model.h5", f"{SEGMENT}/usage.png"}
     assert redone - {"results/summary.tsv", "results/summary.html"} == expected
     assert "starting over" in (project / "logs/pose/iteration-0/shuffle1_train.log").read_text()
 
@@ -117,11 +175,14 @@ def test_a_new_video_runs_inference_only_for_itself(project):
     write_sheet(project, {s: f"videos/{s}.mp4" for s in ("a1", "a2", "b1")})
     proc = snakemake(project)
     redone = changed(before, outputs(project))
-    assert "rule pose_train" not in proc.stdout
+    for rule in ("pose_train", "embed_train", "segment_fit"):
+        assert f"rule {rule}:" not in proc.stdout, rule
     assert redone == {
         "results/discover/b1.json", "results/discover/sessions.tsv", "results/pose/b1.h5",
         "results/pose/b1.csv", "results/pose/b1_filtered.h5", "results/pose/plots/b1.png",
-        "results/pose/videos/b1_labeled.mp4", "results/summary.tsv", "results/summary.html",
+        "results/pose/videos/b1_labeled.mp4", "results/embed/b1.h5", f"{SEGMENT}/b1.h5",
+        f"{SEGMENT}/plots/b1.png", f"{SEGMENT}/usage.png", "results/summary.tsv",
+        "results/summary.html",
     }
 
 

@@ -39,11 +39,14 @@ def cluster(tmp_path_factory):
     slurm_cluster.stop(folder)
 
 
+GPU_RULES = ("pose_train", "pose_infer", "embed_train", "embed_session")
+
+
 def make_profile(tmp_path: Path) -> Path:
     """profiles/slurm with the test cluster's partition names: the only test-only change."""
     config = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
     config["default-resources"]["slurm_partition"] = slurm_cluster.CPU_PARTITION
-    for rule in ("pose_train", "pose_infer"):
+    for rule in GPU_RULES:
         config["set-resources"][rule]["slurm_partition"] = slurm_cluster.GPU_PARTITION
     config["slurm-init-seconds-before-status-checks"] = 2
     profile = tmp_path / "profile"
@@ -80,18 +83,21 @@ def same_file(a: Path, b: Path) -> bool:
 def test_slurm_run_matches_local_run(cluster, tmp_path):
     """One SLURM run of the tiny pose + face project (each run costs minutes of status
     polling): outputs identical to a local run, the GPU rules (pose_train, pose_infer) sent
-    to the GPU partition with ``--gpus=1`` by the profile itself, every other job on the CPU
+    and the VAE's (embed_train, embed_session) to the GPU partition with ``--gpus=1`` by the
+    profile itself, every other job on the CPU
     partition without a GPU, and small jobs bundled."""
     local = pose_project(tmp_path / "local", face=True)
     snakemake(local)
     remote = pose_project(tmp_path / "remote", face=True)
     proc = run_slurm(remote, make_profile(tmp_path))
     calls = sbatch_calls(proc.stdout)
-    gpu_rules = ("rule_pose_train", "rule_pose_infer")
+    gpu_rules = tuple(f"rule_{r}" for r in GPU_RULES)
     gpu = [c for c in calls if any(r in c for r in gpu_rules)]
     other = [c for c in calls if not any(r in c for r in gpu_rules)]
     assert sum("rule_pose_train" in c for c in gpu) == 1, calls
     assert sum("rule_pose_infer" in c for c in gpu) == 2, calls
+    assert sum("rule_embed_train" in c for c in gpu) == 1, calls
+    assert sum("rule_embed_session" in c for c in gpu) == 2, calls
     assert all("--gpus=1" in c and f"-p {slurm_cluster.GPU_PARTITION}" in c for c in gpu), gpu
     assert all(f"-p {slurm_cluster.CPU_PARTITION}" in c and "--gpus" not in c for c in other), other
     print("GPU submit line:", gpu[0])
@@ -105,4 +111,4 @@ def test_slurm_run_matches_local_run(cluster, tmp_path):
     jobcomp = (cluster / "jobcomp.log").read_text()
     gpu_jobs = [line for line in jobcomp.splitlines()
                 if f"Partition={slurm_cluster.GPU_PARTITION}" in line]
-    assert len(gpu_jobs) == 3 and all("JobState=COMPLETED" in line for line in gpu_jobs), gpu_jobs
+    assert len(gpu_jobs) == 6 and all("JobState=COMPLETED" in line for line in gpu_jobs), gpu_jobs

@@ -1,0 +1,10 @@
+"""Fit the motif model shared by all sessions (rule segment_fit)."""
+
+# `snakemake` is injected by Snakemake's script preamble
+snakemake = globals()["snakemake"]
+
+from ethoflow import runlog
+from ethoflow.behaviour import fit_motifs
+
+runlog.to_file(snakemake.log[0])
+fit_motifs(list(snakemake.input), snakemake.output[0], snakemake.params.segment, snakemake.params.seed)

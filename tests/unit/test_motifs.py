@@ -1,0 +1,73 @@
+"""Motif segmentation (ethoflow.motifs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ethoflow.motifs import (
+    fit_segmentation,
+    label_frames,
+    motif_usage,
+    read_segmentation,
+    read_segmentation_model,
+    sample_frames,
+    state_agreement,
+    write_segmentation,
+    write_segmentation_model,
+)
+
+
+def blobs(rng: np.random.Generator, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """Latent vectors from three well-separated behaviours that persist for 30 frames."""
+    states = (np.arange(n) // 30) % 3
+    centres = np.array([[0, 0, 0], [6, 0, 0], [0, 6, 0]], float)
+    return centres[states] + rng.normal(0, 0.5, (n, 3)), states
+
+
+@pytest.mark.parametrize("method", ["kmeans", "hmm"])
+def test_motifs_recover_known_states_and_round_trip(method, tmp_path):
+    rng = np.random.default_rng(0)
+    (a, sa), (b, sb) = blobs(rng), blobs(rng, 200)
+    model = fit_segmentation([a, b], method, 3, seed=0, n_init=3)
+    assert model["cluster_center"].shape == (3, 3)
+    labels = label_frames(model, a)
+    agreement = state_agreement(labels, sa)
+    assert agreement["nmi"] > 0.95 and agreement["purity"] > 0.98
+    write_segmentation_model(model, tmp_path / "m.h5", {"sessions": ["a", "b"]})
+    again = read_segmentation_model(tmp_path / "m.h5")
+    assert again["method"] == method and again["n_clusters"] == 3
+    np.testing.assert_array_equal(label_frames(again, b), label_frames(model, b))
+    write_segmentation(tmp_path / "a.h5", labels, model, {"session": "a"})
+    seg = read_segmentation(tmp_path / "a.h5")
+    np.testing.assert_array_equal(seg["labels"], labels)
+    assert seg["motif_usage"].sum() == 300 and seg["attrs"]["session"] == "a"
+
+
+def test_the_same_seed_gives_the_same_motifs():
+    rng = np.random.default_rng(1)
+    a, _ = blobs(rng)
+    m1, m2 = (fit_segmentation([a], "kmeans", 4, seed=3, n_init=2) for _ in range(2))
+    np.testing.assert_array_equal(m1["cluster_center"], m2["cluster_center"])
+
+
+def test_usage_counts_every_motif():
+    np.testing.assert_array_equal(motif_usage(np.array([0, 0, 2, 2, 2]), 4), [2, 0, 3, 0])
+
+
+def test_sampling_spreads_over_sessions():
+    a, b = np.arange(600)[:, None], np.arange(200)[:, None]
+    out = sample_frames([a, b], 100, seed=0)
+    assert sum(len(x) for x in out) <= 100 and len(out[0]) == 3 * len(out[1])
+    assert sample_frames([a, b], 0, seed=0)[0] is a
+
+
+def test_bad_settings_are_explained():
+    z = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="segment.method: 'gmm' is not one of kmeans, hmm"):
+        fit_segmentation([z], "gmm", 2, 0)
+    with pytest.raises(ValueError, match="4 frames cannot make 5 motifs"):
+        fit_segmentation([z], "kmeans", 5, 0)
+    model = {"method": "kmeans", "n_clusters": 2, "cluster_center": np.zeros((2, 3))}
+    with pytest.raises(ValueError, match="2 dimensions, the segmentation model 3"):
+        label_frames(model, z)
