@@ -152,7 +152,11 @@ EMBED = config["embed"]
 SEGMENT = config["segment"]
 EMBED_ON = EMBED["enabled"] and POSE["enabled"] and bool(LABEL_FILES)
 SEGMENT_ON = EMBED_ON and SEGMENT["enabled"]
-EMBED_POSE = "results/pose/{session}_filtered.h5" if EMBED["pose"] == "filtered" else "results/pose/{session}.h5"
+EMBED_POSE = (
+    "results/pose/{session}_filtered.h5"
+    if EMBED["pose"] == "filtered"
+    else "results/pose/{session}.h5"
+)
 SEGMENT_DIR = f"results/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}"
 
 _unknown = sorted(set(EMBED["train_sessions"]) - set(SESSIONS))

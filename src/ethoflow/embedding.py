@@ -42,12 +42,14 @@ from ethoflow.pose import resolve_device
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "EmbedParams",
     "RNNVAE",
+    "EmbedParams",
     "egocentric_features",
     "embed",
     "load_vae",
+    "read_embedding",
     "train_vae",
+    "write_embedding",
 ]
 
 
@@ -307,7 +309,7 @@ def train_vae(sessions: Mapping[str, np.ndarray], params: EmbedParams, model_out
     if len(widths) != 1:
         raise ValueError(f"embed: sessions have different feature counts {sorted(widths)}: "
                          "do all pose tables have the same bodyparts?")
-    splits = {s: len(sessions[s]) - int(round(p.test_fraction * len(sessions[s]))) for s in names}
+    splits = {s: len(sessions[s]) - round(p.test_fraction * len(sessions[s])) for s in names}
     train_part = np.concatenate([sessions[s][: splits[s]] for s in names])
     mean = train_part.mean(axis=0)
     sd = train_part.std(axis=0)

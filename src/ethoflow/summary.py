@@ -71,7 +71,7 @@ def motif_summary(segment_h5: str | os.PathLike) -> dict:
 
     usage = read_segmentation(segment_h5)["motif_usage"].astype(float)
     share = usage / max(usage.sum(), 1.0)
-    row: dict = {"motif_dominant": int(np.argmax(share)), "motif_n_used": int((usage > 0).sum())}
+    row: dict = {"motif_dominant": int(np.argmax(share)), "motif_n_used": np.count_nonzero(usage)}
     row.update({f"motif_{k}_usage": round(float(v), 4) for k, v in enumerate(share)})
     return row
 

@@ -70,9 +70,9 @@ def test_bad_alignment_settings_name_the_file():
                             "neck", source="a.h5")
 
 
-TINY = dict(time_window=8, zdims=3, hidden_size_layer_1=16, hidden_size_rec=16, hidden_size_pred=16,
-            future_steps=4, batch_size=32, epochs=12, lr=3e-3, kl_start=1, annealtime=2,
-            test_fraction=0.2, device="cpu")
+TINY = {"time_window": 8, "zdims": 3, "hidden_size_layer_1": 16, "hidden_size_rec": 16,
+        "hidden_size_pred": 16, "future_steps": 4, "batch_size": 32, "epochs": 12, "lr": 3e-3,
+        "kl_start": 1, "annealtime": 2, "test_fraction": 0.2, "device": "cpu"}
 
 
 def two_regimes(rng: np.random.Generator, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +91,7 @@ def test_vae_learns_and_separates_two_behaviours(tmp_path):
 
     torch.set_num_threads(1)
     rng = np.random.default_rng(3)
-    (a, sa), (b, sb) = two_regimes(rng), two_regimes(rng, 300)
+    (a, sa), (b, _) = two_regimes(rng), two_regimes(rng, 300)
     stats = train_vae({"a": a, "b": b}, EmbedParams(**TINY, seed=0), tmp_path / "m.pt",
                       tmp_path / "stats.csv", ["f0", "f1", "f2"], extra={"note": "test"})
     assert list(stats["epoch"]) == list(range(1, 13))

@@ -28,7 +28,7 @@ def blobs(rng: np.random.Generator, n: int = 300) -> tuple[np.ndarray, np.ndarra
 @pytest.mark.parametrize("method", ["kmeans", "hmm"])
 def test_motifs_recover_known_states_and_round_trip(method, tmp_path):
     rng = np.random.default_rng(0)
-    (a, sa), (b, sb) = blobs(rng), blobs(rng, 200)
+    (a, sa), (b, _) = blobs(rng), blobs(rng, 200)
     model = fit_segmentation([a, b], method, 3, seed=0, n_init=3)
     assert model["cluster_center"].shape == (3, 3)
     labels = label_frames(model, a)

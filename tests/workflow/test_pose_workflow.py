@@ -35,6 +35,7 @@ TINY_POSE = {
 # embedded and segmented with them
 TINY_EMBED = {
     "train_sessions": ["a1", "a2"],
+    "pcutoff": 0.0,  # a 20-iteration network is unsure everywhere
     "model": {"time_window": 8, "zdims": 3, "hidden_size_layer_1": 8, "hidden_size_rec": 8,
               "hidden_size_pred": 8, "future_steps": 4, "batch_size": 32, "epochs": 3,
               "kl_start": 1, "annealtime": 1, "test_fraction": 0.2},
@@ -61,7 +62,8 @@ def pose_project(workdir: Path, sessions=("a1", "a2"), face: bool = False) -> Pa
     for i, name in enumerate(sessions):
         add_session(workdir, name, i)
     write_sheet(workdir, {s: f"videos/{s}.mp4" for s in sessions})
-    tiny = {"pose": TINY_POSE, "embed": TINY_EMBED, "segment": TINY_SEGMENT}
+    embed = {**TINY_EMBED, "train_sessions": [s for s in TINY_EMBED["train_sessions"] if s in sessions]}
+    tiny = {"pose": TINY_POSE, "embed": embed, "segment": TINY_SEGMENT}
     if face:
         write_config(workdir, **tiny)
     else:
@@ -224,6 +226,7 @@ def test_bad_labels_stop_the_run_naming_the_file(tmp_path):
     pose_project(tmp_path, sessions=("a1",))
     config = yaml.safe_load((tmp_path / "config/config.yaml").read_text())
     config["pose"]["bodyparts"][4] = "centre"
+    config["embed"]["align"] = ["centre", "neck"]
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(tmp_path, check=False)
     assert proc.returncode != 0

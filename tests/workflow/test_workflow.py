@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -207,6 +208,10 @@ def demo_project(folder: Path) -> Path:
     config["face"].update(ncomps=5)
     config["pose"]["train"].update(maxiters=20, width=8, batch_size=4, save_iters=10)
     config["pose"]["dataset"].update(training_fraction=0.75)
+    config["embed"]["model"].update(epochs=3, hidden_size_layer_1=8, hidden_size_rec=8,
+                                    hidden_size_pred=8, zdims=4)
+    config["embed"].update(pcutoff=0.0)  # a 20-iteration network is unsure everywhere
+    config["segment"].update(n_init=2)
     (folder / "config").mkdir(parents=True)
     (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     return folder
@@ -236,6 +241,11 @@ def test_demo_runs_end_to_end(tmp_path):
     assert (summary["nframes"] == 240).all() and "face_whiskers_top5_motion_share" in summary
     assert summary["pose_frames_all_above_pcutoff"].between(0, 1).all()
     assert summary["pose_network_test_error_px"].notna().all()
+    usage = summary[[f"motif_{k}_usage" for k in range(5)]]
+    np.testing.assert_allclose(usage.sum(axis=1), 1.0, atol=1e-3)
+    motifs = pd.read_csv(tmp_path / "results/segment/kmeans-5/demo_check.tsv", sep="\t", comment="#")
+    assert list(motifs["session"]) == ["demo01", "demo02", "all"]
+    assert motifs[["nmi", "ari", "purity"]].notna().all().all()
     # nothing to do afterwards, and the demo is not regenerated
     proc = snakemake(tmp_path, "-n")
     assert "Nothing to be done" in proc.stdout
@@ -244,6 +254,7 @@ def test_demo_runs_end_to_end(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "demo01.png" in html and "demo02.png" in html and "summary.html" in html
     assert "loss.png" in html and "evaluation.csv" in html and "demo01_labeled.mp4" in html
+    assert "usage.png" in html and "demo_check.tsv" in html
     try:
         from tests.workflow.report_screenshot import check_report
     except ImportError:
