@@ -9,8 +9,10 @@ For each N, a folder gets N sessions (symlinks to one tiny video) in a sample sh
 
 - ``fresh``: nothing has run; the plan is every session's discovery plus the table
   (later stages wait on the discovery checkpoint).
-- ``discovered``: discovery records and the sessions table exist; the plan is every
-  session's face SVD and plot, the stages after the checkpoint.
+- ``discovered``: discovery records and the sessions table exist; the plan is the whole
+  pipeline after the checkpoint: per session face SVD, pose inference, filtering, plots,
+  labelled video, embedding, motifs and their plots; once the pose network (one labelled
+  folder), the VAE and the motif model; the summary.
 
 Wall time and peak memory of the snakemake process are printed as a table. Target:
 under 30 s for 1,000 sessions. The workflow's parse-time code must not open any video.
@@ -52,6 +54,11 @@ def make_project(folder: Path, n: int) -> None:
         link.symlink_to(real)
         rows.append(f"s{i:05d}\tvideos/s{i:05d}.mp4")
     (folder / "sessions.tsv").write_text("\n".join(rows) + "\n")
+    # one labelled folder puts the pose, embedding and motif stages in the plan (nothing reads
+    # the file while planning)
+    labelled = folder / "pose-project" / "labeled-data" / "s00000"
+    labelled.mkdir(parents=True)
+    (labelled / "CollectedData_bench.csv").write_text("")
     config = {"demo": {"enabled": False}, "videos": {"sheet": "sessions.tsv"}}
     (folder / "config").mkdir()
     (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))

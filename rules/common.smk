@@ -2,6 +2,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from ethoflow.behaviour import vame_names
 from ethoflow.config import ConfigError, check_config
 from ethoflow.sessions import NAME_PATTERN, SessionError, resolve_sessions
 
@@ -158,6 +159,13 @@ EMBED_POSE = (
     else "results/pose/{session}.h5"
 )
 SEGMENT_DIR = f"results/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}"
+# what the motif model depends on (vame_files only adds exports)
+SEGMENT_PARAMS = {
+    k: SEGMENT[k]
+    for k in ("method", "n_clusters", "scope", "max_frames", "n_init", "n_iter")
+}
+# what the VAE and the embeddings depend on
+EMBED_PARAMS = {k: EMBED[k] for k in ("pose", "align", "pcutoff", "model")}
 
 _unknown = sorted(set(EMBED["train_sessions"]) - set(SESSIONS))
 if EMBED_ON and _unknown:
@@ -195,6 +203,10 @@ def get_behaviour_outputs(wildcards):
     if SEGMENT_ON:
         out += get_segment_tables(wildcards) + [f"{SEGMENT_DIR}/usage.png"]
         out += expand(f"{SEGMENT_DIR}/plots/{{session}}.png", session=sessions)
+        if SEGMENT["vame_files"]:
+            for s in sessions:
+                names = vame_names(s, SEGMENT["method"], SEGMENT["n_clusters"])
+                out += [f"{SEGMENT_DIR}/vame/{s}/{name}" for name in names]
         if DEMO:
             out.append(f"{SEGMENT_DIR}/demo_check.tsv")
     return out

@@ -28,7 +28,7 @@ rule embed_train:
         gpu=1,
     params:
         sessions=lambda wildcards: list(get_embed_train_poses(wildcards)),
-        embed=EMBED,
+        embed=EMBED_PARAMS,
         seed=config["seed"],
     script:
         "../scripts/embed_train.py"
@@ -52,6 +52,6 @@ rule embed_session:
         runtime=60,
         gpu=1,
     params:
-        embed=EMBED,
+        embed=EMBED_PARAMS,
     script:
         "../scripts/embed_session.py"

@@ -20,7 +20,7 @@ rule segment_fit:
         mem_mb=8000,
         runtime=120,
     params:
-        segment=SEGMENT,
+        segment=SEGMENT_PARAMS,
         seed=config["seed"],
     script:
         "../scripts/segment_fit.py"
@@ -41,7 +41,7 @@ rule segment_session:
         mem_mb=2000,
         runtime=30,
     params:
-        segment=SEGMENT,
+        segment=SEGMENT_PARAMS,
         seed=config["seed"],
     script:
         "../scripts/segment_session.py"
@@ -123,3 +123,29 @@ if DEMO:
             runtime=10,
         script:
             "../scripts/segment_demo_check.py"
+
+
+# VAME's .npy files per session, for users who go on in VAME (segment.vame_files: true)
+rule segment_export_vame:
+    input:
+        segment=f"{SEGMENT_DIR}/{{session}}.h5",
+        embedding="results/embed/{session}.h5",
+    output:
+        [
+            f"{SEGMENT_DIR}/vame/{{session}}/{name}"
+            for name in vame_names(
+                "{session}", SEGMENT["method"], SEGMENT["n_clusters"]
+            )
+        ],
+    log:
+        f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}/{{session}}_vame.log",
+    group:
+        "plots"
+    conda:
+        "../envs/embed.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/segment_export_vame.py"

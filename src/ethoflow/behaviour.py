@@ -20,12 +20,14 @@ log = logging.getLogger(__name__)
 __all__ = [
     "check_motifs",
     "embed_session",
+    "export_vame",
     "fit_motifs",
     "plot_session_motifs",
     "plot_usage",
     "segment_session",
     "session_features",
     "train_embedding",
+    "vame_names",
 ]
 
 
@@ -129,10 +131,32 @@ def segment_session(embedding_h5: str, out_h5: str, segment_config: Mapping, see
     return labels
 
 
+def vame_names(session: str, method: str, n_clusters: int) -> list[str]:
+    """VAME's per-session file names: latent vectors, labels, motif usage, cluster centres."""
+    kind = "km" if method == "kmeans" else "hmm"
+    return [f"latent_vector_{session}.npy", f"{n_clusters}_{kind}_label_{session}.npy",
+            f"motif_usage_{session}.npy", f"cluster_center_{session}.npy"]
+
+
+def export_vame(segment_h5: str, embedding_h5: str, out_paths: Sequence[str]) -> None:
+    """Write one session's latent vectors and motifs as VAME's ``.npy`` files (the paths in
+    :func:`vame_names`' order). Ours cover every frame; VAME's start ``time_window`` in."""
+    from ethoflow.embedding import read_embedding
+    from ethoflow.files import atomic_path
+    from ethoflow.motif_files import read_segmentation
+
+    seg = read_segmentation(segment_h5)
+    arrays = [read_embedding(embedding_h5)["latent_vector"], seg["labels"], seg["motif_usage"],
+              seg["cluster_center"]]
+    for array, path in zip(arrays, out_paths, strict=True):
+        with atomic_path(path) as tmp:
+            np.save(tmp, array)
+
+
 def plot_session_motifs(segment_h5: str, embedding_h5: str, png: str, fps: float, title: str) -> None:
     """Ethogram, motif usage and the leading latent components of one session."""
     from ethoflow.embedding import read_embedding
-    from ethoflow.motifs import read_segmentation
+    from ethoflow.motif_files import read_segmentation
     from ethoflow.plots import plot_motifs
 
     seg = read_segmentation(segment_h5)
@@ -142,7 +166,7 @@ def plot_session_motifs(segment_h5: str, embedding_h5: str, png: str, fps: float
 
 def plot_usage(segment_h5s: Sequence[str], png: str) -> None:
     """Motif usage of every session, as a sessions x motifs heat map."""
-    from ethoflow.motifs import read_segmentation
+    from ethoflow.motif_files import read_segmentation
     from ethoflow.plots import plot_motif_usage
 
     usage = {Path(p).stem: read_segmentation(p)["motif_usage"] for p in segment_h5s}

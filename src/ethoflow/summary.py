@@ -67,7 +67,7 @@ def pose_summary(pose_h5: str | os.PathLike, pcutoff: float) -> dict:
 def motif_summary(segment_h5: str | os.PathLike) -> dict:
     """Per-session motif usage: the share of frames in each motif, the dominant motif and
     the number of motifs used (VAME's motif usage as fractions)."""
-    from ethoflow.motifs import read_segmentation
+    from ethoflow.motif_files import read_segmentation
 
     usage = read_segmentation(segment_h5)["motif_usage"].astype(float)
     share = usage / max(usage.sum(), 1.0)

@@ -50,11 +50,15 @@ def open_item(driver: webdriver.Chrome, text: str) -> None:
     raise RuntimeError(f"no viewable '{text}' in the report")
 
 
-def figures(driver: webdriver.Chrome, report: Path, category: str, shot: Path, item: str = ".png") -> list:
-    """Open ``category``, view the figure listed as ``item``; (width, height) of the images rendered."""
+def figures(driver: webdriver.Chrome, report: Path, category: str, shot: Path, item: str = ".png",
+            subcategory: str = "") -> list:
+    """Open ``category`` (and ``subcategory``), view the figure listed as ``item``; (width,
+    height) of the images rendered."""
     driver.get(report.resolve().as_uri())
     time.sleep(1.0)
     click_text(driver, category)
+    if subcategory:
+        click_text(driver, subcategory)
     driver.save_screenshot(str(shot.with_name(shot.stem + "-list.png")))
     open_item(driver, item)
     images = [im for im in driver.find_elements(By.TAG_NAME, "img")
@@ -89,6 +93,8 @@ def check_report(report: Path, outdir: Path) -> dict:
         seen["figures"] = figures(driver, report, "Face motion", outdir / "report-face.png")
         seen["pose_figures"] = figures(driver, report, "Pose training", outdir / "report-pose.png",
                                        item="loss")
+        seen["motif_figures"] = figures(driver, report, "Behaviour motifs", outdir / "report-motifs.png",
+                                        item="usage", subcategory="all sessions")
     finally:
         driver.quit()
     if not (seen.get("figures") and seen.get("pose_figures")):

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ethoflow.behaviour import vame_names
 from ethoflow.synthetic import DemoSpec, write_session
 from tests.workflow.test_workflow import changed, outputs, snakemake, write_config, write_sheet
 
@@ -40,7 +41,7 @@ TINY_EMBED = {
               "hidden_size_pred": 8, "future_steps": 4, "batch_size": 32, "epochs": 3,
               "kl_start": 1, "annealtime": 1, "test_fraction": 0.2},
 }
-TINY_SEGMENT = {"n_clusters": 3, "n_init": 2}
+TINY_SEGMENT = {"n_clusters": 3, "n_init": 2, "vame_files": True}
 SEGMENT = "results/segment/kmeans-3"
 SPEC = DemoSpec(n_frames=60, width=96, height=96, face_width=64, face_height=48, n_labeled=4)
 
@@ -131,6 +132,11 @@ def test_embeddings_and_motifs_per_session(project):
         usage = summary.loc[s, [f"motif_{k}_usage" for k in range(3)]]
         np.testing.assert_allclose(usage, seg["motif_usage"] / 60, atol=1e-4)
         assert (project / f"{SEGMENT}/plots/{s}.png").stat().st_size > 0
+        vame = project / SEGMENT / "vame" / s  # VAME's file names and arrays
+        np.testing.assert_array_equal(np.load(vame / f"3_km_label_{s}.npy"), seg["labels"])
+        np.testing.assert_array_equal(np.load(vame / f"motif_usage_{s}.npy"), seg["motif_usage"])
+        assert np.load(vame / f"latent_vector_{s}.npy").shape == (60, 3)
+        assert np.load(vame / f"cluster_center_{s}.npy").shape == (3, 3)
     assert (project / f"{SEGMENT}/usage.png").stat().st_size > 0
 
 
@@ -147,7 +153,8 @@ def test_changing_a_motif_parameter_reruns_only_the_motifs(project):
         hmm = "results/segment/hmm-3"
         assert redone == {f"{hmm}_model.h5", f"{hmm}/usage.png", "results/summary.tsv",
                           "results/summary.html"} | {
-            f"{hmm}/{f}" for s in ("a1", "a2") for f in (f"{s}.h5", f"plots/{s}.png")}
+            f"{hmm}/{f}" for s in ("a1", "a2")
+            for f in (f"{s}.h5", f"plots/{s}.png", *(f"vame/{s}/{n}" for n in vame_names(s, "hmm", 3)))}
     finally:
         config["segment"]["method"] = "kmeans"
         path.write_text(yaml.safe_dump(config))
@@ -165,6 +172,7 @@ def test_changing_a_training_parameter_retrains_and_reruns_downstream(project):
         expected |= {f"results/pose/{s}.h5", f"results/pose/{s}.csv", f"results/pose/{s}_filtered.h5",
                      f"results/pose/plots/{s}.png", f"results/pose/videos/{s}_labeled.mp4",
                      f"results/embed/{s}.h5", f"{SEGMENT}/{s}.h5", f"{SEGMENT}/plots/{s}.png"}
+        expected |= {f"{SEGMENT}/vame/{s}/{f}" for f in vame_names(s, "kmeans", 3)}
     expected |= {"results/embed/model.pt", "results/embed/learning_stats.csv", "results/embed/loss.png",
                  f"{SEGMENT}_model.h5", f"{SEGMENT}/usage.png"}
     assert redone - {"results/summary.tsv", "results/summary.html"} == expected
@@ -185,7 +193,7 @@ def test_a_new_video_runs_inference_only_for_itself(project):
         "results/pose/videos/b1_labeled.mp4", "results/embed/b1.h5", f"{SEGMENT}/b1.h5",
         f"{SEGMENT}/plots/b1.png", f"{SEGMENT}/usage.png", "results/summary.tsv",
         "results/summary.html",
-    }
+    } | {f"{SEGMENT}/vame/b1/{f}" for f in vame_names("b1", "kmeans", 3)}
 
 
 def test_an_interrupted_training_resumes_where_it_stopped(project):
