@@ -25,6 +25,7 @@ comes from ``seed``.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
@@ -386,15 +387,20 @@ def train_vae(sessions: Mapping[str, np.ndarray], params: EmbedParams, model_out
         if stale >= p.patience:
             log.info("test loss has not improved for %d epochs: stopping", p.patience)
             break
-    stats = pd.DataFrame(rows)
+    # seconds stay in the log: the table depends only on the data and the settings
+    stats = pd.DataFrame(rows).drop(columns="seconds")
     state = {"model": best_state, "params": asdict(p), "n_features": int(train_w.shape[2]),
              "feature_names": list(feature_names), "mean": mean, "sd": sd,
              "train_sessions": names, "provenance": dict(extra or {})}
     from ethoflow.files import atomic_path, write_table
 
+    # through a buffer: torch.save names the archive after the file, and the temporary
+    # file's name holds the process id
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
     with atomic_path(model_out) as tmp:
-        torch.save(state, tmp)
-    write_table(stats, stats_out)
+        tmp.write_bytes(buffer.getvalue())
+    write_table(stats, stats_out, comment=dict(extra or {}))
     log.info("best test loss %.4f; model written to %s", best, model_out)
     return stats
 

@@ -95,6 +95,8 @@ def test_vae_learns_and_separates_two_behaviours(tmp_path):
     stats = train_vae({"a": a, "b": b}, EmbedParams(**TINY, seed=0), tmp_path / "m.pt",
                       tmp_path / "stats.csv", ["f0", "f1", "f2"], extra={"note": "test"})
     assert list(stats["epoch"]) == list(range(1, 13))
+    assert pd.read_csv(tmp_path / "stats.csv", comment="#").equals(stats)
+    assert "# note:" in (tmp_path / "stats.csv").read_text()
     assert stats["test_loss"].iloc[-1] < 0.5 * stats["test_loss"].iloc[0]
     model, state = load_vae(tmp_path / "m.pt", "cpu")
     assert state["train_sessions"] == ["a", "b"] and state["provenance"] == {"note": "test"}
@@ -112,6 +114,9 @@ def test_training_is_deterministic(tmp_path):
     p = EmbedParams(**{**TINY, "epochs": 3}, seed=7)
     for name in ("a", "b"):
         train_vae({"s": f}, p, tmp_path / f"{name}.pt", tmp_path / f"{name}.csv")
+    # byte-identical files, whatever their names
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     ma, _ = load_vae(tmp_path / "a.pt", "cpu")
     mb, _ = load_vae(tmp_path / "b.pt", "cpu")
     for (k, va), vb in zip(ma.state_dict().items(), mb.state_dict().values()):

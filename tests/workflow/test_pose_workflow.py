@@ -118,7 +118,7 @@ def test_embeddings_and_motifs_per_session(project):
     from ethoflow.embedding import read_embedding
     from ethoflow.motifs import read_segmentation
 
-    stats = pd.read_csv(project / "results/embed/learning_stats.csv")
+    stats = pd.read_csv(project / "results/embed/learning_stats.csv", comment="#")
     assert list(stats["epoch"]) == [1, 2, 3] and stats["test_loss"].notna().all()
     assert "epoch 3/3" in (project / "logs/embed/train.log").read_text()
     summary = pd.read_csv(project / "results/summary.tsv", sep="\t", comment="#").set_index("session")
