@@ -100,7 +100,8 @@ def test_slurm_run_matches_local_run(cluster, tmp_path):
     assert sum("rule_embed_session" in c for c in gpu) == 2, calls
     assert all("--gpus=1" in c and f"-p {slurm_cluster.GPU_PARTITION}" in c for c in gpu), gpu
     assert all(f"-p {slurm_cluster.CPU_PARTITION}" in c and "--gpus" not in c for c in other), other
-    print("GPU submit line:", gpu[0])
+    for rule in gpu_rules:
+        print("GPU submit line:", next(c for c in gpu if rule in c))
     # discover and plot jobs were bundled: fewer SLURM jobs than rules x sessions
     assert not any("rule_discover_video" in c for c in calls)
     files = sorted(p.relative_to(local) for p in (local / "results").rglob("*") if p.is_file())
