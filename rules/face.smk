@@ -3,7 +3,15 @@ rule face_svd:
         video=get_face_video,
         record="results/discover/{session}.json",
     output:
-        "results/face/{session}.h5",
+        h5="results/face/{session}.h5",
+        # the figure is made in the same job: one job less per session keeps planning
+        # 1,000 sessions fast (benchmarks/planning.py)
+        png=report(
+            "results/face/{session}.png",
+            caption="../report/face.rst",
+            category="Face motion",
+            labels={"session": "{session}"},
+        ),
     log:
         "logs/face/{session}.log",
     benchmark:
@@ -18,30 +26,6 @@ rule face_svd:
         face={k: v for k, v in config["face"].items() if k != "enabled"},
     script:
         "../scripts/face_svd.py"
-
-
-rule face_plot:
-    input:
-        "results/face/{session}.h5",
-    output:
-        report(
-            "results/face/{session}.png",
-            caption="../report/face.rst",
-            category="Face motion",
-            labels={"session": "{session}"},
-        ),
-    log:
-        "logs/face/{session}_plot.log",
-    group:
-        "plots"
-    conda:
-        "../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../scripts/face_plot.py"
 
 
 if DEMO:

@@ -30,8 +30,18 @@ rule segment_session:
     input:
         embedding="results/embed/{session}.h5",
         model=[f"{SEGMENT_DIR}_model.h5"] if SEGMENT["scope"] == "shared" else [],
+        record="results/discover/{session}.json",
     output:
-        f"{SEGMENT_DIR}/{{session}}.h5",
+        h5=f"{SEGMENT_DIR}/{{session}}.h5",
+        # the figure is made here, not by a grouped plot rule: a grouped job downstream of
+        # segment_fit makes Snakemake's group checks quadratic in the number of sessions
+        png=report(
+            f"{SEGMENT_DIR}/plots/{{session}}.png",
+            caption="../report/motifs.rst",
+            category="Behaviour motifs",
+            subcategory="sessions",
+            labels={"session": "{session}"},
+        ),
     log:
         f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}/{{session}}.log",
     conda:
@@ -45,33 +55,6 @@ rule segment_session:
         seed=config["seed"],
     script:
         "../scripts/segment_session.py"
-
-
-rule segment_plot:
-    input:
-        segment=f"{SEGMENT_DIR}/{{session}}.h5",
-        embedding="results/embed/{session}.h5",
-        record="results/discover/{session}.json",
-    output:
-        report(
-            f"{SEGMENT_DIR}/plots/{{session}}.png",
-            caption="../report/motifs.rst",
-            category="Behaviour motifs",
-            subcategory="sessions",
-            labels={"session": "{session}"},
-        ),
-    log:
-        f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}/{{session}}_plot.log",
-    group:
-        "plots"
-    conda:
-        "../envs/embed.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../scripts/segment_plot.py"
 
 
 rule segment_usage:
@@ -139,8 +122,6 @@ rule segment_export_vame:
         ],
     log:
         f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}/{{session}}_vame.log",
-    group:
-        "plots"
     conda:
         "../envs/embed.yaml"
     threads: 1

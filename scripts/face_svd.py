@@ -1,18 +1,21 @@
-"""Face-motion SVD of one session (rule face_svd)."""
+"""Face-motion SVD of one session, and its figure (rule face_svd)."""
 
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
 from ethoflow import runlog
 from ethoflow.face import process_session
+from ethoflow.plots import plot_face
 
 runlog.to_file(snakemake.log[0])
+out = snakemake.output
 process_session(
     snakemake.input.video,
     snakemake.input.record,
-    snakemake.output[0],
+    out.h5,
     snakemake.params.face,
     session=snakemake.wildcards.session,
     tmpdir=snakemake.resources.get("tmpdir"),
     threads=snakemake.threads,
 )
+plot_face(out.h5, out.png, title=snakemake.wildcards.session)
