@@ -71,3 +71,27 @@ def test_bad_settings_are_explained():
     model = {"method": "kmeans", "n_clusters": 2, "cluster_center": np.zeros((2, 3))}
     with pytest.raises(ValueError, match="2 dimensions, the segmentation model 3"):
         label_frames(model, z)
+
+
+def test_a_session_segmented_on_its_own_and_with_the_shared_model(tmp_path):
+    """The motif stage's two scopes, through the files the workflow passes along."""
+    from ethoflow.behaviour import fit_motifs, segment_session
+    from ethoflow.embedding import write_embedding
+
+    rng = np.random.default_rng(2)
+    paths = []
+    for name in ("s1", "s2"):
+        z, _ = blobs(rng)
+        paths.append(tmp_path / f"{name}.h5")
+        write_embedding(paths[-1], z.astype(np.float32), np.zeros((len(z), 1), np.float32), ["f"], {})
+    config = {"method": "kmeans", "n_clusters": 3, "scope": "shared", "max_frames": 400,
+              "n_init": 2, "n_iter": 10}
+    fit_motifs([str(p) for p in paths], str(tmp_path / "model.h5"), config, seed=0)
+    shared = segment_session(str(paths[0]), str(tmp_path / "shared.h5"), config, 0, "s1",
+                             model_h5=str(tmp_path / "model.h5"))
+    alone = segment_session(str(paths[0]), str(tmp_path / "alone.h5"),
+                            {**config, "scope": "individual"}, 0, "s1")
+    assert read_segmentation_model(tmp_path / "model.h5")["attrs"]["sessions"] == '["s1", "s2"]'
+    # the same three behaviours, whatever the motif numbers
+    assert state_agreement(shared, alone)["nmi"] > 0.95
+    assert read_segmentation(tmp_path / "alone.h5")["attrs"]["model"] == ""
