@@ -2,7 +2,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from ethoflow.behaviour import vame_names
+from ethoflow.behaviour import EMBED_KEYS, SEGMENT_KEYS, vame_names
 from ethoflow.config import ConfigError, check_config
 from ethoflow.sessions import NAME_PATTERN, SessionError, resolve_sessions
 
@@ -159,13 +159,9 @@ EMBED_POSE = (
     else "results/pose/{session}.h5"
 )
 SEGMENT_DIR = f"results/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}"
-# what the motif model depends on (vame_files only adds exports)
-SEGMENT_PARAMS = {
-    k: SEGMENT[k]
-    for k in ("method", "n_clusters", "scope", "max_frames", "n_init", "n_iter")
-}
-# what the VAE and the embeddings depend on
-EMBED_PARAMS = {k: EMBED[k] for k in ("pose", "align", "pcutoff", "model")}
+# what the motif model depends on (vame_files only adds exports), and the VAE
+SEGMENT_PARAMS = {k: SEGMENT[k] for k in SEGMENT_KEYS}
+EMBED_PARAMS = {k: EMBED[k] for k in EMBED_KEYS}
 
 _unknown = sorted(set(EMBED["train_sessions"]) - set(SESSIONS))
 if EMBED_ON and _unknown:

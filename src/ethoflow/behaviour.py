@@ -17,6 +17,10 @@ from ethoflow.files import provenance, write_table
 
 log = logging.getLogger(__name__)
 
+# the config keys the VAE and the embeddings depend on, and those the motif model depends on
+EMBED_KEYS = ("pose", "align", "pcutoff", "model")
+SEGMENT_KEYS = ("method", "n_clusters", "scope", "max_frames", "n_init", "n_iter")
+
 __all__ = [
     "check_motifs",
     "embed_session",
@@ -60,7 +64,7 @@ def train_embedding(pose_h5s: Mapping[str, str], model_out: str, stats_out: str,
                              f"({session_names} vs {names})")
         names = session_names
     train_vae(features, params, model_out, stats_out, names or [],
-              extra=provenance({k: embed_config[k] for k in ("pose", "align", "pcutoff", "model")}))
+              extra=provenance({k: embed_config[k] for k in EMBED_KEYS}))
     plot_vae_loss(stats_out, loss_png)
 
 
@@ -81,7 +85,7 @@ def embed_session(model_pt: str, pose_h5: str, out_h5: str, embed_config: Mappin
     latent = embed(model, state, features, source=pose_h5)
     write_embedding(out_h5, latent, features, names, {
         "session": session, "pose": str(pose_h5), "model": str(model_pt),
-        "params": {k: embed_config[k] for k in ("pose", "align", "pcutoff", "model")},
+        "params": {k: embed_config[k] for k in EMBED_KEYS},
         "train_sessions": state["train_sessions"]})
     return latent
 
@@ -93,7 +97,7 @@ def _latents(embedding_h5s: Sequence[str]) -> list[np.ndarray]:
 
 
 def _segment_params(segment_config: Mapping) -> dict:
-    return {k: segment_config[k] for k in ("method", "n_clusters", "scope", "max_frames", "n_init", "n_iter")}
+    return {k: segment_config[k] for k in SEGMENT_KEYS}
 
 
 def fit_motifs(embedding_h5s: Sequence[str], model_out: str | None, segment_config: Mapping,

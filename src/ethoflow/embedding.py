@@ -466,16 +466,13 @@ def write_embedding(path: str | os.PathLike, latent: np.ndarray, features: np.nd
 
     import h5py
 
-    from ethoflow import __version__
-    from ethoflow.files import atomic_path
+    from ethoflow.files import atomic_path, write_h5_attrs
 
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         h5.create_dataset("latent_vector", data=latent, compression="gzip")
         h5.create_dataset("egocentric", data=features, compression="gzip")
         h5["egocentric"].attrs["names"] = json.dumps(list(feature_names))
-        h5.attrs["ethoflow_version"] = __version__
-        for key, value in attrs.items():
-            h5.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value, sort_keys=True)
+        write_h5_attrs(h5, attrs)
 
 
 def read_embedding(path: str | os.PathLike) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ethoflow import __version__
 
-__all__ = ["atomic_path", "provenance", "write_json", "write_table"]
+__all__ = ["atomic_path", "provenance", "write_h5_attrs", "write_json", "write_table"]
 
 
 @contextmanager
@@ -41,6 +41,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 def provenance(params: dict | None = None) -> dict:
     """The provenance block stored with outputs: ethoflow version and parameters."""
     return {"ethoflow_version": __version__, "params": params or {}}
+
+
+def write_h5_attrs(node, attrs: Mapping) -> None:
+    """Set the ethoflow version and ``attrs`` as HDF5 attributes of ``node`` (an h5py file,
+    group or dataset); values other than numbers and strings are stored as sorted JSON."""
+    node.attrs["ethoflow_version"] = __version__
+    for key, value in attrs.items():
+        node.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value, sort_keys=True)
 
 
 def write_json(data: dict, path: str | os.PathLike) -> None:

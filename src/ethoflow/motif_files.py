@@ -5,7 +5,6 @@ Kept apart from :mod:`ethoflow.motifs` so that readers (the summary table) need 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,8 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from ethoflow import __version__
-from ethoflow.files import atomic_path
+from ethoflow.files import atomic_path, write_h5_attrs
 
 __all__ = [
     "motif_usage",
@@ -38,9 +36,7 @@ def write_segmentation_model(model: Mapping, path: str | os.PathLike, attrs: Map
                 h5.create_dataset(key, data=value)
         h5.attrs["method"] = model["method"]
         h5.attrs["n_clusters"] = int(model["n_clusters"])
-        h5.attrs["ethoflow_version"] = __version__
-        for key, value in attrs.items():
-            h5.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value, sort_keys=True)
+        write_h5_attrs(h5, attrs)
 
 
 def read_segmentation_model(path: str | os.PathLike) -> dict:
@@ -67,9 +63,7 @@ def write_segmentation(path: str | os.PathLike, labels: np.ndarray, model: Mappi
         h5.create_dataset("cluster_center", data=np.asarray(model["cluster_center"]))
         h5.attrs["method"] = model["method"]
         h5.attrs["n_clusters"] = n
-        h5.attrs["ethoflow_version"] = __version__
-        for key, value in attrs.items():
-            h5.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value, sort_keys=True)
+        write_h5_attrs(h5, attrs)
 
 
 def read_segmentation(path: str | os.PathLike) -> dict:
