@@ -21,10 +21,25 @@ include: "rules/inference.smk"
 include: "rules/filter.smk"
 include: "rules/embed.smk"
 include: "rules/segment.smk"
+include: "rules/outliers.smk"
 include: "rules/report.smk"
+
+
+# Quick aggregates and targets: on a cluster they run in the main process, not as jobs.
+localrules:
+    all,
+    extract_frames,
+    pose_outliers,
+    discover_sessions,
+    summary,
+    segment_usage,
+    face_demo_check,
+    pose_demo_check,
+    segment_demo_check,
 
 
 rule all:
     default_target: True
     input:
-        get_final_output,
+        get_training_outputs,
+        get_session_outputs,

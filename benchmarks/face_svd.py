@@ -53,8 +53,9 @@ print(n)
 
 ETHOFLOW = """
 import sys
-from ethoflow.face import FaceParams, process_video
-from ethoflow.video import probe_video
+from ethoflow.face.params import FaceParams
+from ethoflow.face.svd import process_video
+from ethoflow.io.video import probe_video
 video, out, sbin, ncomps, nframes, sampling = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 process_video(video, out, FaceParams(sbin=sbin, ncomps=ncomps, svd_sampling=sampling),
               nframes_expected=nframes)
@@ -80,8 +81,8 @@ def main() -> int:
         return 0
     import cv2
 
-    from ethoflow.face import read_face
-    from ethoflow.video import probe_video
+    from ethoflow.face.io import read_face
+    from ethoflow.io.video import probe_video
 
     info = probe_video(args.video)
     n = info.nframes

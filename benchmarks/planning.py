@@ -38,8 +38,8 @@ def make_project(folder: Path, n: int) -> None:
     import cv2
     import numpy as np
 
-    from ethoflow.discover import discover_session
-    from ethoflow.sessions import Session
+    from ethoflow.sessions.discover import discover_session
+    from ethoflow.sessions.sources import Session
 
     (folder / "videos").mkdir(parents=True)
     real = folder / "videos" / "real.mp4"
@@ -69,7 +69,7 @@ def make_project(folder: Path, n: int) -> None:
 
 
 def fake_discovery(folder: Path, n: int) -> None:
-    from ethoflow.discover import sessions_table
+    from ethoflow.sessions.discover import sessions_table
 
     template = json.loads((folder / "_template").read_text())
     out = folder / "results" / "discover"

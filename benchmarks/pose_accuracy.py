@@ -23,9 +23,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ethoflow.inference import pixel_errors
-from ethoflow.labels import load_labels, split
-from ethoflow.pose import TrainParams, load_model, predict, train
+from ethoflow.pose.dataset import split
+from ethoflow.pose.inference import predict
+from ethoflow.pose.labels import load_labels
+from ethoflow.pose.metrics import pixel_errors
+from ethoflow.pose.network import load_model
+from ethoflow.pose.training import TrainParams, train
 
 PROJECT = Path(__file__).resolve().parents[2] / "shared/data/dlc-openfield"
 BODYPARTS = ["snout", "leftear", "rightear", "tailbase"]

@@ -7,7 +7,7 @@ Usage::
 
 The first ``--frames`` frames of ``m3v1mp4.mp4`` (640x480) are cut into a clip, then for
 each model (backbone), batch size and downsampling factor (0 = the factor the network was
-trained with) :func:`ethoflow.inference.analyze_video` runs in its own process; wall time
+trained with) :func:`ethoflow.pose.inference.analyze_video` runs in its own process; wall time
 (including loading the model), frames/s and peak memory of the process tree are printed with
 the decode floor (``cv2.VideoCapture.read``) of the same clip. ``--long`` also analyses the
 whole video with batch 8, to show that memory does not grow with the video's length.
@@ -44,10 +44,12 @@ while cap.read()[0]:
 
 ANALYZE = """
 import sys
-from ethoflow.inference import analyze_video
+from ethoflow.pose.inference import analyze_video
+from ethoflow.pose.network import load_model
 model, video, out, batch, down = sys.argv[1:6]
-analyze_video(model, video, out, "ethoflow", batch_size=int(batch),
-              downsample=float(down) or None, device="cpu")
+net, bodyparts = load_model(model, "cpu")
+analyze_video(net, bodyparts, video, out, "ethoflow", batch_size=int(batch),
+              downsample=float(down) or None)
 """
 
 

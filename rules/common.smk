@@ -1,28 +1,88 @@
-from pathlib import Path
+# Parse-time set-up shared by every rules file: the config (validated, defaults filled in),
+# the plan of the run (sessions, labelled folders, stages that run), the input functions,
+# and the path patterns of logs.
+import sys
 
 from snakemake.utils import validate
 
-from ethoflow.behaviour import EMBED_KEYS, SEGMENT_KEYS, vame_names
-from ethoflow.config import ConfigError, check_config
-from ethoflow.sessions import NAME_PATTERN, SessionError, resolve_sessions
+from ethoflow.behaviour.features import EMBED_KEYS
+from ethoflow.behaviour.io import vame_names
+from ethoflow.behaviour.motifs import SEGMENT_KEYS
+from ethoflow.config import check_config, config_slice
+from ethoflow.exceptions import EthoflowError
+from ethoflow.plan import load_plan, make_plan, plan_path, save_plan
+from ethoflow.sessions.sources import NAME_PATTERN
 
+SCHEMA = "../config/schemas/config.schema.yaml"
 try:
-    check_config(config, workflow.source_path("../config/schemas/config.schema.yaml"))
-except ConfigError as err:
+    # the schema, then the checks across keys on the config with every default filled in
+    check_config(config, workflow.source_path(SCHEMA))
+except EthoflowError as err:
     raise WorkflowError(f"ethoflow: {err}") from None
-# fills in the schema's defaults
-validate(config, "../config/schemas/config.schema.yaml", set_default=True)
+validate(config, SCHEMA, set_default=True)
 
+# Only the main process looks at the file system (sample sheet videos, glob patterns,
+# labeled-data/); each cluster job parses the workflow again and reads the saved plan.
+PLAN_FILE = plan_path(".snakemake/ethoflow", config)
 try:
-    SESSIONS = {s.name: s for s in resolve_sessions(config)}
-except SessionError as err:
+    if workflow.is_main_process:
+        PLAN = make_plan(config)
+        save_plan(PLAN, PLAN_FILE)
+        print(PLAN.describe(), file=sys.stderr)
+    else:
+        PLAN = load_plan(config, PLAN_FILE)
+except EthoflowError as err:
     raise WorkflowError(f"ethoflow: {err}") from None
 
+SESSIONS = PLAN.sessions
 DEMO = config["demo"]["enabled"]
+DEMO_DIR = config["demo"]["outdir"]
+POSE = config["pose"]
+EMBED = config["embed"]
+SEGMENT = config["segment"]
 
 
 wildcard_constraints:
     session=NAME_PATTERN,
+    folder=r"[^/]+",
+    shuffle=r"\d+",
+    fmt="csv|tsv",
+
+
+def settings(*keys):
+    """A rule's ``params``: exactly the config keys its stage reads (dotted), so that a change
+    of any other key does not rerun it."""
+    return config_slice(config, keys)
+
+
+def logfile(stage, name):
+    """Where a job's log goes: logs/<stage>/<name>.log."""
+    return f"logs/{stage}/{name}.log"
+
+
+def benchfile(stage, name):
+    """Where a heavy job's run time and memory go: logs/benchmarks/<stage>/<name>.tsv."""
+    return f"logs/benchmarks/{stage}/{name}.tsv"
+
+
+def scaled(base):
+    """A resource (MB of memory, minutes of run time) that grows with each retry."""
+
+    def amount(wildcards, attempt):
+        return base * attempt
+
+    return amount
+
+
+# ---- sessions ---------------------------------------------------------------------
+
+
+def get_session(wildcards):
+    return SESSIONS[wildcards.session]
+
+
+def get_video(wildcards):
+    return SESSIONS[wildcards.session].video
 
 
 def get_session_videos(wildcards):
@@ -37,35 +97,30 @@ def get_face_video(wildcards):
 
 def included_sessions():
     """Sessions that discovery kept (evaluated after the discover checkpoint)."""
-    table = checkpoints.discover_sessions.get().output.table
-    from ethoflow.discover import included_sessions as read_included
+    from ethoflow.sessions.discover import included_sessions as read_included
 
-    return read_included(table)
-
-
-def get_face_outputs(wildcards):
-    if not config["face"]["enabled"]:
-        return []
-    return expand("results/face/{session}.h5", session=included_sessions())
+    return read_included(checkpoints.discover_sessions.get().output.table)
 
 
-def get_final_output(wildcards):
-    outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
-    outputs += get_pose_outputs(wildcards)
-    outputs += get_behaviour_outputs(wildcards)
-    faces = get_face_outputs(wildcards)
-    outputs += faces + [f.replace(".h5", ".png") for f in faces]
-    if faces and DEMO:
-        outputs.append("results/face/demo_check.tsv")
-    return outputs
+def get_included_sessions(wildcards):
+    return included_sessions()
 
 
-DEMO_DIR = config["demo"]["outdir"]
+def per_session(pattern):
+    """An input function: ``pattern`` for every session discovery kept."""
+
+    def paths(wildcards):
+        return expand(pattern, session=included_sessions())
+
+    return paths
+
+
+# ---- demo ---------------------------------------------------------------------------
 
 
 def demo_spec():
-    """The demo generator's parameters; the session count is left out so that
-    adding sessions does not regenerate the existing ones."""
+    """The demo generator's parameters; the session count is left out so that adding
+    sessions does not regenerate the existing ones."""
     spec = {
         k: v
         for k, v in config["demo"].items()
@@ -75,60 +130,59 @@ def demo_spec():
     return spec
 
 
-# ---- pose -------------------------------------------------------------------
-
-POSE = config["pose"]
-POSE_PROJECT = POSE["project"] or (DEMO_DIR if DEMO else "pose-project")
-POSE_DIR = f"results/pose/iteration-{POSE['dataset']['iteration']}"
-INFERENCE_MODEL = f"{POSE_DIR}/shuffle{POSE['inference']['shuffle']}/model.pt"
+def get_demo_index(wildcards):
+    return int(wildcards.session[len("demo") :]) - 1
 
 
-def find_label_files():
-    """Labelled folders -> their labels file, at parse time: the demo's, or every
-    <project>/labeled-data/<folder>/ holding a CollectedData_<scorer>.h5/.csv."""
-    if not POSE["enabled"]:
-        return {}
-    if DEMO:
-        return {
-            s: f"{DEMO_DIR}/labeled-data/{s}/CollectedData_synthetic.h5"
-            for s in sorted(SESSIONS)
-        }
-    from ethoflow.labels import LabelError, labels_file
-
-    found = {}
-    for folder in sorted(Path(POSE_PROJECT, "labeled-data").glob("*")):
-        try:
-            found[folder.name] = str(labels_file(folder))
-        except LabelError:
-            pass  # frames extracted, not labelled yet
-    return found
+# ---- face ---------------------------------------------------------------------------
 
 
-LABEL_FILES = find_label_files()
+def get_face_outputs(wildcards):
+    if not config["face"]["enabled"]:
+        return []
+    return expand("results/face/{session}.h5", session=included_sessions())
 
 
-wildcard_constraints:
-    folder=r"[^/]+",
-    shuffle=r"\d+",
-    fmt="csv|tsv",
+# ---- pose -----------------------------------------------------------------------------
+
+POSE_PROJECT = PLAN.pose_project
+LABEL_FILES = PLAN.label_files
+POSE_ON = PLAN.runs("pose")
+ITERATION = f"iteration-{POSE['dataset']['iteration']}"
+POSE_DIR = f"results/pose/{ITERATION}"
+SHUFFLE_DIR = f"{POSE_DIR}/shuffle{{shuffle}}"
+INFERENCE_SHUFFLE = f"{POSE_DIR}/shuffle{POSE['inference']['shuffle']}"
+
+
+def get_label_folder(wildcards):
+    return f"{POSE_PROJECT}/labeled-data/{wildcards.session}"
+
+
+def get_labels_file(wildcards):
+    return LABEL_FILES[wildcards.folder]
+
+
+def get_all_label_files(wildcards):
+    return [LABEL_FILES[f] for f in sorted(LABEL_FILES)]
 
 
 def get_pose_tables(wildcards):
     """Every session's pose table (when the pose stages run)."""
-    if not (POSE["enabled"] and LABEL_FILES):
+    if not POSE_ON:
         return []
     return expand("results/pose/{session}.h5", session=included_sessions())
 
 
+def get_evaluation_table(wildcards):
+    """The evaluation of the network that analyses the videos (when the pose stages run)."""
+    return [f"{INFERENCE_SHUFFLE}/evaluation.csv"] if POSE_ON else []
+
+
 def get_pose_outputs(wildcards):
-    """Everything the pose stages make: per shuffle, per labelled folder, per session."""
-    if not (POSE["enabled"] and LABEL_FILES):
+    """Everything the pose stages make per session (and the demo's check)."""
+    if not POSE_ON:
         return []
     out = []
-    for shuffle in POSE["dataset"]["shuffles"]:
-        base = f"{POSE_DIR}/shuffle{shuffle}"
-        out += [f"{base}/evaluation.csv", f"{base}/evaluation.png", f"{base}/loss.png"]
-    out += expand("results/pose/labels/{folder}.png", folder=sorted(LABEL_FILES))
     sessions = included_sessions()
     patterns = [
         "results/pose/{session}.h5",
@@ -149,29 +203,30 @@ def get_pose_outputs(wildcards):
 
 # ---- embedding and motifs ---------------------------------------------------------
 
-EMBED = config["embed"]
-SEGMENT = config["segment"]
-EMBED_ON = EMBED["enabled"] and POSE["enabled"] and bool(LABEL_FILES)
-SEGMENT_ON = EMBED_ON and SEGMENT["enabled"]
+EMBED_ON = PLAN.runs("embed")
+SEGMENT_ON = PLAN.runs("segment")
 EMBED_POSE = (
     "results/pose/{session}_filtered.h5"
     if EMBED["pose"] == "filtered"
     else "results/pose/{session}.h5"
 )
-SEGMENT_DIR = f"results/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}"
-# what the motif model depends on (vame_files only adds exports), and the VAE
-SEGMENT_PARAMS = {k: SEGMENT[k] for k in SEGMENT_KEYS}
-EMBED_PARAMS = {k: EMBED[k] for k in EMBED_KEYS}
+MOTIFS = f"{SEGMENT['method']}-{SEGMENT['n_clusters']}"
+SEGMENT_DIR = f"results/segment/{MOTIFS}"
+# VAME's own files per session (segment.vame_files), made by segment_session
+VAME_FILES = (
+    [
+        f"{SEGMENT_DIR}/vame/{{session}}/{name}"
+        for name in vame_names("{session}", SEGMENT["method"], SEGMENT["n_clusters"])
+    ]
+    if SEGMENT["vame_files"]
+    else []
+)
+# the config keys the VAE and the embeddings depend on, and those the motif model depends on
+EMBED_SETTINGS = tuple(f"embed.{k}" for k in EMBED_KEYS)
+SEGMENT_SETTINGS = tuple(f"segment.{k}" for k in SEGMENT_KEYS)
 
-_unknown = sorted(set(EMBED["train_sessions"]) - set(SESSIONS))
-if EMBED_ON and _unknown:
-    raise WorkflowError(
-        f"ethoflow: config key 'embed.train_sessions': unknown session(s) {', '.join(_unknown)}"
-    )
-
-
-def get_embed_train_poses(wildcards):
-    """Pose tables the VAE learns from: embed.train_sessions, or every included session."""
+def get_embed_train_sessions(wildcards):
+    """Sessions the VAE learns from: embed.train_sessions, or every included session."""
     included = included_sessions()
     names = EMBED["train_sessions"] or included
     excluded = sorted(set(names) - set(included))
@@ -179,7 +234,17 @@ def get_embed_train_poses(wildcards):
         raise WorkflowError(
             f"ethoflow: embed.train_sessions {', '.join(excluded)} were excluded by discovery"
         )
-    return {s: EMBED_POSE.format(session=s) for s in sorted(names)}
+    return sorted(names)
+
+
+def get_embed_train_poses(wildcards):
+    return [EMBED_POSE.format(session=s) for s in get_embed_train_sessions(wildcards)]
+
+
+def get_segment_fit_inputs(wildcards):
+    return expand(
+        "results/embed/{session}.h5", session=get_embed_train_sessions(wildcards)
+    )
 
 
 def get_segment_tables(wildcards):
@@ -199,10 +264,35 @@ def get_behaviour_outputs(wildcards):
     if SEGMENT_ON:
         out += get_segment_tables(wildcards) + [f"{SEGMENT_DIR}/usage.png"]
         out += expand(f"{SEGMENT_DIR}/plots/{{session}}.png", session=sessions)
-        if SEGMENT["vame_files"]:
-            for s in sessions:
-                names = vame_names(s, SEGMENT["method"], SEGMENT["n_clusters"])
-                out += [f"{SEGMENT_DIR}/vame/{s}/{name}" for name in names]
+        out += expand(VAME_FILES, session=sessions)
         if DEMO:
             out.append(f"{SEGMENT_DIR}/demo_check.tsv")
     return out
+
+
+# ---- all ----------------------------------------------------------------------------
+
+
+def get_training_outputs(wildcards):
+    """What needs only the labels: the labels checks and each shuffle's network and its
+    evaluation. Apart from the outputs below so that training starts at once, not after
+    every video has been discovered."""
+    if not POSE_ON:
+        return []
+    out = expand("results/pose/labels/{folder}.png", folder=sorted(LABEL_FILES))
+    for shuffle in POSE["dataset"]["shuffles"]:
+        base = SHUFFLE_DIR.format(shuffle=shuffle)
+        out += [f"{base}/evaluation.csv", f"{base}/evaluation.png", f"{base}/loss.png"]
+    return out
+
+
+def get_session_outputs(wildcards):
+    """Everything made per session and across sessions (after discovery)."""
+    outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
+    outputs += get_pose_outputs(wildcards)
+    outputs += get_behaviour_outputs(wildcards)
+    faces = get_face_outputs(wildcards)
+    outputs += faces + [f.replace(".h5", ".png") for f in faces]
+    if faces and DEMO:
+        outputs.append("results/face/demo_check.tsv")
+    return outputs

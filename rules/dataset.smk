@@ -1,6 +1,9 @@
+# Labels: a check figure per labelled folder, and the training dataset of each shuffle.
+
+
 rule check_labels:
     input:
-        lambda wildcards: LABEL_FILES[wildcards.folder],
+        get_labels_file,
     output:
         report(
             "results/pose/labels/{folder}.png",
@@ -9,38 +12,37 @@ rule check_labels:
             labels={"folder": "{folder}"},
         ),
     log:
-        "logs/pose/labels/{folder}.log",
+        logfile("pose/labels", "{folder}"),
     group:
-        "plots"
+        "labels"
     conda:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=scaled(1000),
+        runtime=scaled(10),
     params:
         project=POSE_PROJECT,
-        bodyparts=POSE["bodyparts"],
+        config=settings("pose.bodyparts"),
     script:
         "../scripts/check_labels.py"
 
 
 rule pose_dataset:
     input:
-        lambda wildcards: [LABEL_FILES[f] for f in sorted(LABEL_FILES)],
+        get_all_label_files,
     output:
-        f"{POSE_DIR}/shuffle{{shuffle}}/dataset.json",
+        f"{SHUFFLE_DIR}/dataset.json",
     log:
-        f"logs/pose/iteration-{POSE['dataset']['iteration']}/shuffle{{shuffle}}_dataset.log",
+        logfile(f"pose/{ITERATION}", "shuffle{shuffle}_dataset"),
     conda:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=scaled(2000),
+        runtime=scaled(10),
     params:
         project=POSE_PROJECT,
-        pose={k: POSE[k] for k in ("bodyparts", "dataset")},
-        seed=config["seed"],
+        config=settings("pose.bodyparts", "pose.dataset", "seed"),
     script:
         "../scripts/pose_dataset.py"

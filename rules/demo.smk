@@ -1,3 +1,5 @@
+# The synthetic demo: its generator, and the checks of every stage against its ground truth.
+
 if DEMO:
 
     rule demo_session:
@@ -9,15 +11,87 @@ if DEMO:
             face_truth=f"{DEMO_DIR}/truth/{{session}}_face.csv",
             labels=f"{DEMO_DIR}/labeled-data/{{session}}/CollectedData_synthetic.h5",
         log:
-            "logs/demo/{session}.log",
+            logfile("demo", "{session}"),
         conda:
             "../envs/core.yaml"
         threads: 1
         resources:
-            mem_mb=1000,
-            runtime=30,
+            mem_mb=scaled(1000),
+            runtime=scaled(30),
         params:
-            spec=lambda wildcards: demo_spec(),
-            index=lambda wildcards: int(wildcards.session[len("demo") :]) - 1,
+            spec=demo_spec(),
+            index=get_demo_index,
         script:
             "../scripts/demo_session.py"
+
+    rule face_demo_check:
+        input:
+            face=expand("results/face/{session}.h5", session=sorted(SESSIONS)),
+            truth=expand(
+                f"{DEMO_DIR}/truth/{{session}}_face.csv", session=sorted(SESSIONS)
+            ),
+        output:
+            report(
+                "results/face/demo_check.tsv",
+                caption="../report/face_demo_check.rst",
+                category="Face motion",
+            ),
+        log:
+            logfile("face", "demo_check"),
+        conda:
+            "../envs/core.yaml"
+        threads: 1
+        resources:
+            mem_mb=scaled(1000),
+            runtime=scaled(10),
+        script:
+            "../scripts/face_demo_check.py"
+
+    rule pose_demo_check:
+        input:
+            pose=per_session("results/pose/{session}.h5"),
+            truth=per_session(f"{DEMO_DIR}/truth/{{session}}_pose.h5"),
+            dataset=f"{INFERENCE_SHUFFLE}/dataset.json",
+        output:
+            report(
+                "results/pose/demo_check.tsv",
+                caption="../report/pose_demo_check.rst",
+                category="Pose training",
+                labels={"figure": "demo: error against the truth"},
+            ),
+        log:
+            logfile("pose", "demo_check"),
+        conda:
+            "../envs/core.yaml"
+        threads: 1
+        resources:
+            mem_mb=scaled(1000),
+            runtime=scaled(10),
+        params:
+            sessions=get_included_sessions,
+            config=settings("pose.evaluate.pcutoff"),
+        script:
+            "../scripts/pose_demo_check.py"
+
+    rule segment_demo_check:
+        input:
+            segment=get_segment_tables,
+            states=per_session(f"{DEMO_DIR}/truth/{{session}}_states.csv"),
+        output:
+            report(
+                f"{SEGMENT_DIR}/demo_check.tsv",
+                caption="../report/motifs_demo_check.rst",
+                category="Behaviour motifs",
+                subcategory="all sessions",
+                labels={"figure": "demo: motifs against the hidden states"},
+            ),
+        log:
+            logfile("segment", f"{MOTIFS}_demo_check"),
+        conda:
+            "../envs/core.yaml"
+        threads: 1
+        resources:
+            mem_mb=scaled(1000),
+            runtime=scaled(10),
+        script:
+            "../scripts/segment_demo_check.py"

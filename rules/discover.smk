@@ -1,22 +1,25 @@
+# Stage 1: what each session's videos are, by decoding them; the sessions table is a
+# checkpoint, so that later stages skip the sessions discovery excluded.
+
+
 rule discover_video:
     input:
         get_session_videos,
     output:
         "results/discover/{session}.json",
     log:
-        "logs/discover/{session}.log",
+        logfile("discover", "{session}"),
     group:
         "discover"
     conda:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=30,
+        mem_mb=scaled(500),
+        runtime=scaled(30),
     params:
-        on_bad_video=config["discover"]["on_bad_video"],
-        frame_count_tolerance=config["discover"]["frame_count_tolerance"],
-        session=lambda wildcards: SESSIONS[wildcards.session],
+        session=get_session,
+        config=settings("discover.on_bad_video", "discover.frame_count_tolerance"),
     script:
         "../scripts/discover_video.py"
 
@@ -27,12 +30,12 @@ checkpoint discover_sessions:
     output:
         table="results/discover/sessions.tsv",
     log:
-        "logs/discover/sessions.log",
+        logfile("discover", "sessions"),
     conda:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=10,
+        mem_mb=scaled(500),
+        runtime=scaled(10),
     script:
         "../scripts/discover_sessions.py"

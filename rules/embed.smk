@@ -5,7 +5,7 @@
 
 rule embed_train:
     input:
-        lambda wildcards: list(get_embed_train_poses(wildcards).values()),
+        get_embed_train_poses,
     output:
         model="results/embed/model.pt",
         stats="results/embed/learning_stats.csv",
@@ -16,20 +16,19 @@ rule embed_train:
             labels={"figure": "RNN-VAE loss"},
         ),
     log:
-        "logs/embed/train.log",
+        logfile("embed", "train"),
     benchmark:
-        "logs/benchmarks/embed/train.tsv"
+        benchfile("embed", "train")
     conda:
         "../envs/embed.yaml"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=720,
+        mem_mb=scaled(16000),
+        runtime=scaled(720),
         gpu=1,
     params:
-        sessions=lambda wildcards: list(get_embed_train_poses(wildcards)),
-        embed=EMBED_PARAMS,
-        seed=config["seed"],
+        sessions=get_embed_train_sessions,
+        config=settings(*EMBED_SETTINGS, "seed"),
     script:
         "../scripts/embed_train.py"
 
@@ -41,17 +40,17 @@ rule embed_session:
     output:
         "results/embed/{session}.h5",
     log:
-        "logs/embed/{session}.log",
+        logfile("embed", "{session}"),
     benchmark:
-        "logs/benchmarks/embed/{session}.tsv"
+        benchfile("embed", "{session}")
     conda:
         "../envs/embed.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=scaled(4000),
+        runtime=scaled(60),
         gpu=1,
     params:
-        embed=EMBED_PARAMS,
+        config=settings(*EMBED_SETTINGS),
     script:
         "../scripts/embed_session.py"

@@ -1,3 +1,6 @@
+# Facemap-equivalent motion energy, motion SVD and movie SVD of each session's face video.
+
+
 rule face_svd:
     input:
         video=get_face_video,
@@ -13,42 +16,16 @@ rule face_svd:
             labels={"session": "{session}"},
         ),
     log:
-        "logs/face/{session}.log",
+        logfile("face", "{session}"),
     benchmark:
-        "logs/benchmarks/face/{session}.tsv"
+        benchfile("face", "{session}")
     conda:
         "../envs/core.yaml"
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=60,
+        mem_mb=scaled(4000),
+        runtime=scaled(120),
     params:
-        face={k: v for k, v in config["face"].items() if k != "enabled"},
+        config=settings(*(f"face.{k}" for k in config["face"] if k != "enabled")),
     script:
         "../scripts/face_svd.py"
-
-
-if DEMO:
-
-    rule face_demo_check:
-        input:
-            face=expand("results/face/{session}.h5", session=sorted(SESSIONS)),
-            truth=expand(
-                f"{DEMO_DIR}/truth/{{session}}_face.csv", session=sorted(SESSIONS)
-            ),
-        output:
-            report(
-                "results/face/demo_check.tsv",
-                caption="../report/face_demo_check.rst",
-                category="Face motion",
-            ),
-        log:
-            "logs/face/demo_check.log",
-        conda:
-            "../envs/core.yaml"
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
-        script:
-            "../scripts/face_demo_check.py"

@@ -1,17 +1,22 @@
+# DLC's filterpredictions: the _filtered pose table of each session.
+
+
 rule pose_filter:
     input:
         "results/pose/{session}.h5",
     output:
         "results/pose/{session}_filtered.h5",
     log:
-        "logs/pose/filter/{session}.log",
+        logfile("pose/filter", "{session}"),
+    group:
+        "pose_post"
     conda:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=scaled(2000),
+        runtime=scaled(20),
     params:
-        pose={"filter": POSE["filter"]},
+        config=settings("pose.filter"),
     script:
         "../scripts/pose_filter.py"

@@ -1,29 +1,37 @@
-# "Analyze videos": a GPU rule like training (CUDA when present, else CPU).
+# "Analyze videos": each session's video through the network into a DLC pose table (a GPU
+# rule like training: CUDA when present, else CPU), and what is made from that table
+# alone: other formats, trajectory plots, the labelled video.
 
 
 rule pose_infer:
     input:
-        model=INFERENCE_MODEL,
-        video=lambda wildcards: SESSIONS[wildcards.session].video,
+        model=f"{INFERENCE_SHUFFLE}/model.pt",
+        video=get_video,
         record="results/discover/{session}.json",
     output:
         "results/pose/{session}.h5",
     log:
-        "logs/pose/inference/{session}.log",
+        logfile("pose/inference", "{session}"),
     benchmark:
-        "logs/benchmarks/pose/inference/{session}.tsv"
+        benchfile("pose/inference", "{session}")
     wildcard_constraints:
         # results/pose/<session>_filtered.h5 is pose_filter's
         session=f"(?![^/]*_filtered\\.h5$){NAME_PATTERN}",
     conda:
         "../envs/pose.yaml"
-    threads: 2
+    threads: 4  # video decoding runs on the CPU
     resources:
-        mem_mb=4000,
-        runtime=120,
+        mem_mb=scaled(8000),
+        runtime=scaled(240),
         gpu=1,
     params:
-        pose={k: POSE[k] for k in ("dataset", "train", "inference")},
+        config=settings(
+            "pose.inference.shuffle",
+            "pose.inference.batch_size",
+            "pose.inference.downsample",
+            "pose.inference.device",
+            "pose.dataset.iteration",
+        ),
     script:
         "../scripts/pose_infer.py"
 
@@ -34,14 +42,72 @@ rule pose_export:
     output:
         "results/pose/{session}.{fmt}",
     log:
-        "logs/pose/inference/{session}_{fmt}.log",
+        logfile("pose/inference", "{session}_{fmt}"),
     group:
-        "plots"
+        "pose_post"
     conda:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=scaled(2000),
+        runtime=scaled(10),
     script:
         "../scripts/pose_export.py"
+
+
+rule pose_plot:
+    input:
+        pose="results/pose/{session}.h5",
+        record="results/discover/{session}.json",
+    output:
+        report(
+            "results/pose/plots/{session}.png",
+            caption="../report/trajectories.rst",
+            category="Pose sessions",
+            subcategory="trajectories",
+            labels={"session": "{session}"},
+        ),
+    log:
+        logfile("pose/plots", "{session}"),
+    group:
+        "pose_post"
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(10),
+    params:
+        config=settings("pose.evaluate.pcutoff"),
+    script:
+        "../scripts/pose_plot.py"
+
+
+rule pose_video:
+    input:
+        video=get_video,
+        pose="results/pose/{session}.h5",
+    output:
+        report(
+            "results/pose/videos/{session}_labeled.mp4",
+            caption="../report/labeled_video.rst",
+            category="Pose sessions",
+            subcategory="labelled videos",
+            labels={"session": "{session}"},
+        ),
+    log:
+        logfile("pose/videos", "{session}"),
+    group:
+        "pose_post"
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(30),
+    params:
+        config=settings(
+            "pose.skeleton", "pose.evaluate.pcutoff", "pose.video.trail", "pose.video.radius"
+        ),
+    script:
+        "../scripts/pose_video.py"

@@ -4,24 +4,21 @@
 
 rule segment_fit:
     input:
-        lambda wildcards: expand(
-            "results/embed/{session}.h5", session=get_embed_train_poses(wildcards)
-        ),
+        get_segment_fit_inputs,
     output:
         f"{SEGMENT_DIR}_model.h5",
     log:
-        f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}_fit.log",
+        logfile("segment", f"{MOTIFS}_fit"),
     benchmark:
-        f"logs/benchmarks/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}_fit.tsv"
+        benchfile("segment", f"{MOTIFS}_fit")
     conda:
         "../envs/embed.yaml"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=scaled(16000),  # k-means/HMM on up to segment.max_frames latent vectors
+        runtime=scaled(240),
     params:
-        segment=SEGMENT_PARAMS,
-        seed=config["seed"],
+        config=settings(*SEGMENT_SETTINGS, "seed"),
     script:
         "../scripts/segment_fit.py"
 
@@ -42,17 +39,18 @@ rule segment_session:
             subcategory="sessions",
             labels={"session": "{session}"},
         ),
+        # VAME's .npy files, for users who go on in VAME (segment.vame_files: true)
+        vame=VAME_FILES,
     log:
-        f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}/{{session}}.log",
+        logfile(f"segment/{MOTIFS}", "{session}"),
     conda:
         "../envs/embed.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=scaled(2000),
+        runtime=scaled(30),
     params:
-        segment=SEGMENT_PARAMS,
-        seed=config["seed"],
+        config=settings(*SEGMENT_SETTINGS, "seed"),
     script:
         "../scripts/segment_session.py"
 
@@ -69,64 +67,12 @@ rule segment_usage:
             labels={"figure": "motif usage"},
         ),
     log:
-        f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}_usage.log",
+        logfile("segment", f"{MOTIFS}_usage"),
     conda:
         "../envs/embed.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=scaled(1000),
+        runtime=scaled(10),
     script:
         "../scripts/segment_usage.py"
-
-
-if DEMO:
-
-    rule segment_demo_check:
-        input:
-            segment=get_segment_tables,
-            states=lambda wildcards: expand(
-                f"{DEMO_DIR}/truth/{{session}}_states.csv", session=included_sessions()
-            ),
-        output:
-            report(
-                f"{SEGMENT_DIR}/demo_check.tsv",
-                caption="../report/motifs_demo_check.rst",
-                category="Behaviour motifs",
-                subcategory="all sessions",
-                labels={"figure": "demo: motifs against the hidden states"},
-            ),
-        log:
-            f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}_demo_check.log",
-        conda:
-            "../envs/embed.yaml"
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
-        script:
-            "../scripts/segment_demo_check.py"
-
-
-# VAME's .npy files per session, for users who go on in VAME (segment.vame_files: true)
-rule segment_export_vame:
-    input:
-        segment=f"{SEGMENT_DIR}/{{session}}.h5",
-        embedding="results/embed/{session}.h5",
-    output:
-        [
-            f"{SEGMENT_DIR}/vame/{{session}}/{name}"
-            for name in vame_names(
-                "{session}", SEGMENT["method"], SEGMENT["n_clusters"]
-            )
-        ],
-    log:
-        f"logs/segment/{SEGMENT['method']}-{SEGMENT['n_clusters']}/{{session}}_vame.log",
-    conda:
-        "../envs/embed.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../scripts/segment_export_vame.py"

@@ -1,34 +1,33 @@
-# A GPU rule: on SLURM the profile sends it to the GPU partition; locally it uses
-# CUDA when present (train.device: auto) and the CPU otherwise. Snapshots stay in
-# shuffle<N>/train/, so an interrupted run resumes from the last one.
+# A GPU rule: on SLURM the profile sends it to the GPU partition; locally it uses CUDA when
+# present (train.device: auto) and the CPU otherwise. Snapshots stay in shuffle<N>/train/,
+# so an interrupted run resumes from the last one.
 
 
 rule pose_train:
     input:
-        f"{POSE_DIR}/shuffle{{shuffle}}/dataset.json",
+        f"{SHUFFLE_DIR}/dataset.json",
     output:
-        model=f"{POSE_DIR}/shuffle{{shuffle}}/model.pt",
-        stats=f"{POSE_DIR}/shuffle{{shuffle}}/learning_stats.csv",
+        model=f"{SHUFFLE_DIR}/model.pt",
+        stats=f"{SHUFFLE_DIR}/learning_stats.csv",
         loss=report(
-            f"{POSE_DIR}/shuffle{{shuffle}}/loss.png",
+            f"{SHUFFLE_DIR}/loss.png",
             caption="../report/loss.rst",
             category="Pose training",
             labels={"shuffle": "{shuffle}", "figure": "loss"},
         ),
     log:
-        f"logs/pose/iteration-{POSE['dataset']['iteration']}/shuffle{{shuffle}}_train.log",
+        logfile(f"pose/{ITERATION}", "shuffle{shuffle}_train"),
     benchmark:
-        f"logs/benchmarks/pose/iteration-{POSE['dataset']['iteration']}/shuffle{{shuffle}}_train.tsv"
+        benchfile(f"pose/{ITERATION}", "shuffle{shuffle}_train")
     conda:
         "../envs/pose.yaml"
-    threads: 2
+    threads: 4  # data augmentation runs on the CPU
     resources:
-        mem_mb=8000,
-        runtime=720,
+        mem_mb=scaled(16000),
+        runtime=scaled(720),
         gpu=1,
     params:
         project=POSE_PROJECT,
-        pose={k: POSE[k] for k in ("bodyparts", "flip_pairs", "train")},
-        seed=config["seed"],
+        config=settings("pose.bodyparts", "pose.flip_pairs", "pose.train", "seed"),
     script:
         "../scripts/pose_train.py"

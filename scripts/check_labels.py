@@ -5,9 +5,9 @@ snakemake = globals()["snakemake"]
 
 from pathlib import Path
 
-from ethoflow import runlog
-from ethoflow.pose_stages import check_labels
+from ethoflow.io.logging import to_file
+from ethoflow.pose.labels import check_labels
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 p = snakemake.params
-check_labels(str(Path(snakemake.input[0]).parent), p.project, p.bodyparts, snakemake.output[0])
+check_labels(str(Path(snakemake.input[0]).parent), p.project, snakemake.output[0], p.config)

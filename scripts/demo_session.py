@@ -1,14 +1,14 @@
 """Generate one demo session with ground truth (rule demo_session)."""
 
-from pathlib import Path
-
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.synthetic import DemoSpec, write_session
+from pathlib import Path
 
-runlog.to_file(snakemake.log[0])
+from ethoflow.demo.simulate import DemoSpec, write_session
+from ethoflow.io.logging import to_file
+
+to_file(snakemake.log[0])
 out = snakemake.output
 write_session(
     DemoSpec(**snakemake.params.spec),

@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.discover import sessions_table
+from ethoflow.io.logging import to_file
+from ethoflow.sessions.discover import sessions_table
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 sessions_table(snakemake.input, snakemake.output.table)

@@ -3,13 +3,14 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.discover import discover_session
+from ethoflow.io.logging import to_file
+from ethoflow.sessions.discover import discover_session
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
+settings = snakemake.params.config["discover"]
 discover_session(
     snakemake.params.session,
     snakemake.output[0],
-    on_bad_video=snakemake.params.on_bad_video,
-    frame_count_tolerance=snakemake.params.frame_count_tolerance,
+    on_bad_video=settings["on_bad_video"],
+    frame_count_tolerance=settings["frame_count_tolerance"],
 )

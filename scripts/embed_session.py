@@ -3,10 +3,10 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.behaviour import embed_session
+from ethoflow.behaviour.vae import embed_session
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 i = snakemake.input
-embed_session(i.model, i.pose, snakemake.output[0], snakemake.params.embed,
+embed_session(i.model, i.pose, snakemake.output[0], snakemake.params.config,
               snakemake.wildcards.session, threads=snakemake.threads)

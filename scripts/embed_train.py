@@ -3,10 +3,10 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.behaviour import train_embedding
+from ethoflow.behaviour.vae import train_embedding
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 p, out = snakemake.params, snakemake.output
-train_embedding(dict(zip(p.sessions, snakemake.input)), out.model, out.stats, out.loss, p.embed,
-                p.seed, threads=snakemake.threads)
+train_embedding(dict(zip(p.sessions, snakemake.input)), out.model, out.stats, out.loss, p.config,
+                threads=snakemake.threads)

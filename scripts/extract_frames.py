@@ -3,9 +3,9 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.pose_stages import extract_frames
+from ethoflow.io.logging import to_file
+from ethoflow.pose.frames import extract_frames
 
-runlog.to_file(snakemake.log[0])
-p = snakemake.params
-extract_frames(snakemake.input.video, snakemake.input.record, p.folder, snakemake.output[0], p.pose, p.seed)
+to_file(snakemake.log[0])
+i, p = snakemake.input, snakemake.params
+extract_frames(i.video, i.record, p.folder, snakemake.output[0], p.config)

@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.synthetic import check_face
+from ethoflow.demo.checks import check_face
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 check_face(snakemake.input.face, snakemake.input.truth, snakemake.output[0])

@@ -3,17 +3,17 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.face import process_session
-from ethoflow.plots import plot_face
+from ethoflow.face.plots import plot_face
+from ethoflow.face.svd import process_session
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 out = snakemake.output
 process_session(
     snakemake.input.video,
     snakemake.input.record,
     out.h5,
-    snakemake.params.face,
+    snakemake.params.config,
     session=snakemake.wildcards.session,
     tmpdir=snakemake.resources.get("tmpdir"),
     threads=snakemake.threads,

@@ -5,10 +5,10 @@ snakemake = globals()["snakemake"]
 
 from pathlib import Path
 
-from ethoflow import runlog
-from ethoflow.pose_stages import build_dataset
+from ethoflow.io.logging import to_file
+from ethoflow.pose.dataset import build_dataset
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 p = snakemake.params
 folders = [str(Path(f).parent) for f in snakemake.input]
-build_dataset(folders, p.project, snakemake.output[0], p.pose, p.seed, int(snakemake.wildcards.shuffle))
+build_dataset(folders, p.project, snakemake.output[0], p.config, int(snakemake.wildcards.shuffle))

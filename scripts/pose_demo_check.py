@@ -3,9 +3,10 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.errors import truth_errors
+from ethoflow.demo.checks import check_pose
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 i, p = snakemake.input, snakemake.params
-truth_errors(list(i.pose), list(i.truth), p.sessions, snakemake.output[0], i.dataset, p.pcutoff)
+check_pose(list(i.pose), list(i.truth), p.sessions, snakemake.output[0], i.dataset,
+           p.config["pose"]["evaluate"]["pcutoff"])

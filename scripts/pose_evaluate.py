@@ -3,9 +3,9 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.network import evaluate_shuffle
+from ethoflow.io.logging import to_file
+from ethoflow.pose.evaluation import evaluate_shuffle
 
-runlog.to_file(snakemake.log[0])
-i, p = snakemake.input, snakemake.params
-evaluate_shuffle(i.model, i.dataset, p.project, snakemake.output.csv, snakemake.output.png, p.pose)
+to_file(snakemake.log[0])
+i, p, out = snakemake.input, snakemake.params, snakemake.output
+evaluate_shuffle(i.model, i.dataset, p.project, out.csv, out.png, p.config)

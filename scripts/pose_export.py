@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.dlc import read_pose_table, write_pose_table
+from ethoflow.io.dlc import read_pose_table, write_pose_table
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 write_pose_table(read_pose_table(snakemake.input[0]), snakemake.output[0])

@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.pose_stages import filter_session
+from ethoflow.io.logging import to_file
+from ethoflow.pose.filtering import filter_session
 
-runlog.to_file(snakemake.log[0])
-filter_session(snakemake.input[0], snakemake.output[0], snakemake.params.pose)
+to_file(snakemake.log[0])
+filter_session(snakemake.input[0], snakemake.output[0], snakemake.params.config)

@@ -3,10 +3,10 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.network import analyze_session
+from ethoflow.io.logging import to_file
+from ethoflow.pose.inference import analyze_session
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 i = snakemake.input
-analyze_session(i.model, i.video, i.record, snakemake.output[0], snakemake.params.pose,
+analyze_session(i.model, i.video, i.record, snakemake.output[0], snakemake.params.config,
                 threads=snakemake.threads)

@@ -3,9 +3,9 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.pose_stages import outliers_session
+from ethoflow.io.logging import to_file
+from ethoflow.pose.outliers import outliers_session
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 i, p = snakemake.input, snakemake.params
-outliers_session(i.video, i.pose, p.folder, p.project, snakemake.output[0], p.pose, p.seed)
+outliers_session(i.video, i.pose, p.folder, p.project, snakemake.output[0], p.config)

@@ -3,10 +3,10 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.network import train_shuffle
+from ethoflow.io.logging import to_file
+from ethoflow.pose.training import train_shuffle
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 p, out = snakemake.params, snakemake.output
-train_shuffle(snakemake.input[0], p.project, out.model, out.stats, out.loss, p.pose, p.seed,
+train_shuffle(snakemake.input[0], p.project, out.model, out.stats, out.loss, p.config,
               threads=snakemake.threads)

@@ -3,8 +3,9 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.pose_stages import video_session
+from ethoflow.io.logging import to_file
+from ethoflow.pose.overlay import labeled_video_session
 
-runlog.to_file(snakemake.log[0])
-video_session(snakemake.input.video, snakemake.input.pose, snakemake.output[0], snakemake.params.pose)
+to_file(snakemake.log[0])
+i = snakemake.input
+labeled_video_session(i.video, i.pose, snakemake.output[0], snakemake.params.config)

@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.behaviour import check_motifs
+from ethoflow.demo.checks import check_motifs
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 check_motifs(list(snakemake.input.segment), list(snakemake.input.states), snakemake.output[0])

@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.behaviour import fit_motifs
+from ethoflow.behaviour.motifs import fit_motifs
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
-fit_motifs(list(snakemake.input), snakemake.output[0], snakemake.params.segment, snakemake.params.seed)
+to_file(snakemake.log[0])
+fit_motifs(list(snakemake.input), snakemake.output[0], snakemake.params.config)

@@ -3,8 +3,8 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.behaviour import plot_usage
+from ethoflow.behaviour.plots import plot_usage
+from ethoflow.io.logging import to_file
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 plot_usage(list(snakemake.input), snakemake.output[0])

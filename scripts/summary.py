@@ -3,13 +3,13 @@
 # `snakemake` is injected by Snakemake's script preamble
 snakemake = globals()["snakemake"]
 
-from ethoflow import runlog
-from ethoflow.summary import session_summary
+from ethoflow.io.logging import to_file
+from ethoflow.report.summary import session_summary
 
-runlog.to_file(snakemake.log[0])
+to_file(snakemake.log[0])
 i = snakemake.input
 session_summary(
     i.sessions, i.face, snakemake.output.tsv, snakemake.output.html, pose_h5s=i.pose,
-    evaluation_csv=i.evaluation[0] if i.evaluation else None, pcutoff=snakemake.params.pcutoff,
-    segment_h5s=i.segment,
+    evaluation_csv=i.evaluation[0] if i.evaluation else None,
+    pcutoff=snakemake.params.config["pose"]["evaluate"]["pcutoff"], segment_h5s=i.segment,
 )

@@ -1,18 +1,51 @@
-"""Checking the workflow config against its JSON schema, with messages that name the key."""
+"""The workflow config: checked against its JSON schema (which holds every default), with
+messages that name the key, then checked across keys; and the slices of it that rules pass on.
+
+The schema (``config/schemas/config.schema.yaml``) is the one place defaults are written:
+:func:`schema_defaults` reads them, the workflow fills them in, and the stage dataclasses
+(``TrainParams``, ``FaceParams``, ``EmbedParams``, ``DemoSpec``) are tested against them.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import jsonschema
 import yaml
 
-__all__ = ["ConfigError", "check_config"]
+from ethoflow.exceptions import ConfigError
+
+__all__ = ["check_config", "config_slice", "fill_defaults", "load_schema", "schema_defaults"]
 
 
-class ConfigError(ValueError):
-    """The config does not match its schema."""
+def load_schema(path: str | os.PathLike) -> dict:
+    """Read the config schema (YAML)."""
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def schema_defaults(schema: Mapping) -> dict:
+    """The defaults of every key of an object schema, nested as the config is."""
+    out = {}
+    for key, prop in schema.get("properties", {}).items():
+        if prop.get("type") == "object" and "properties" in prop:
+            out[key] = {**schema_defaults(prop), **copy.deepcopy(prop.get("default", {}))}
+        elif "default" in prop:
+            out[key] = copy.deepcopy(prop["default"])
+    return out
+
+
+def fill_defaults(config: Mapping, schema: Mapping) -> dict:
+    """A copy of ``config`` with the schema's defaults wherever a key is not set."""
+    out = copy.deepcopy(dict(config))
+    for key, prop in schema.get("properties", {}).items():
+        if prop.get("type") == "object" and "properties" in prop:
+            out[key] = fill_defaults(out.get(key, {}), prop)
+        elif key not in out and "default" in prop:
+            out[key] = copy.deepcopy(prop["default"])
+    return out
 
 
 def _key(path) -> str:
@@ -23,13 +56,15 @@ def _key(path) -> str:
 
 
 def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
-    """Raise :class:`ConfigError` listing every schema violation by its key.
+    """Raise :class:`ConfigError` listing every problem of the config, by key.
 
-    Example message: ``config key 'face': unknown key 'sbn' (allowed: chunk_size,
-    enabled, ...)`` or ``config key 'face.ncomps': 'many' is not of type 'integer'``.
+    First the schema: ``config key 'face': unknown key(s) 'sbn' (allowed: chunk_size,
+    enabled, ...)`` or ``config key 'face.ncomps': 'many' is not of type 'integer'``. Then,
+    on the config with the schema's defaults filled in (so that a default that does not fit
+    the rest is caught however the workflow was started), the checks across keys: named
+    bodyparts exist, the inference shuffle is trained, pretrained weights exist.
     """
-    with open(schema_path) as fh:
-        schema = yaml.safe_load(fh)
+    schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for err in sorted(validator.iter_errors(dict(config)), key=lambda e: list(map(str, e.path))):
@@ -44,7 +79,8 @@ def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
         else:
             problems.append(f"config key '{where}': {err.message}")
     if not problems:
-        problems = _check_pose(config.get("pose", {})) + _check_embed(config)
+        full = fill_defaults(config, schema)
+        problems = _check_pose(full["pose"]) + _check_embed(full)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -52,34 +88,63 @@ def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
 def _check_pose(pose: Mapping) -> list[str]:
     """Cross-key checks the schema cannot express: named bodyparts exist, the inference
     shuffle is trained, pretrained weights exist."""
+    if not pose["enabled"]:
+        return []
     problems = []
-    parts = pose.get("bodyparts")
-    if parts:
-        for key in ("skeleton", "flip_pairs"):
-            for i, pair in enumerate(pose.get(key, [])):
-                unknown = [p for p in pair if p not in parts]
-                if unknown:
-                    problems.append(f"config key 'pose.{key}[{i}]': {', '.join(unknown)} not in pose.bodyparts")
-    shuffles = pose.get("dataset", {}).get("shuffles", [1])
-    shuffle = pose.get("inference", {}).get("shuffle", 1)
+    parts = pose["bodyparts"]
+    for key in ("skeleton", "flip_pairs"):
+        for i, pair in enumerate(pose[key]):
+            unknown = [p for p in pair if p not in parts]
+            if unknown:
+                problems.append(f"config key 'pose.{key}[{i}]': {', '.join(unknown)} not in "
+                                f"pose.bodyparts ({', '.join(parts)})")
+    shuffles = pose["dataset"]["shuffles"]
+    shuffle = pose["inference"]["shuffle"]
     if shuffle not in shuffles:
-        problems.append(f"config key 'pose.inference.shuffle': {shuffle} is not one of pose.dataset.shuffles {shuffles}")
-    pretrained = pose.get("train", {}).get("pretrained", "")
+        problems.append(f"config key 'pose.inference.shuffle': {shuffle} is not one of "
+                        f"pose.dataset.shuffles {shuffles}")
+    pretrained = pose["train"]["pretrained"]
     if pretrained and not os.path.isfile(pretrained):
         problems.append(f"config key 'pose.train.pretrained': no such file {pretrained}")
-    if pretrained and pose.get("train", {}).get("backbone", "small") == "small":
-        problems.append("config key 'pose.train.pretrained': the small backbone has no pretrained weights; "
-                        "set pose.train.backbone: efficientnet_lite0")
+    if pretrained and pose["train"]["backbone"] == "small":
+        problems.append("config key 'pose.train.pretrained': the small backbone has no pretrained "
+                        "weights; set pose.train.backbone: efficientnet_lite0")
     return problems
 
 
 def _check_embed(config: Mapping) -> list[str]:
-    """The embedding's reference bodyparts are pose bodyparts."""
-    parts = config.get("pose", {}).get("bodyparts")
-    align = config.get("embed", {}).get("align", [])
-    unknown = [p for p in align if parts and p not in parts]
+    """The embedding's reference bodyparts are pose bodyparts (when the embedding runs)."""
+    pose, embed = config["pose"], config["embed"]
+    if not (embed["enabled"] and pose["enabled"]):
+        return []
+    parts, align = pose["bodyparts"], embed["align"]
+    unknown = [p for p in align if p not in parts]
     if unknown:
-        return [f"config key 'embed.align': {', '.join(unknown)} not in pose.bodyparts ({', '.join(parts)})"]
-    if len(align) == 2 and align[0] == align[1]:
+        return [f"config key 'embed.align': {', '.join(unknown)} not in pose.bodyparts "
+                f"({', '.join(parts)}); name the [origin, heading] bodyparts of the egocentric "
+                "frame, or set embed.enabled: false"]
+    if align[0] == align[1]:
         return [f"config key 'embed.align': origin and heading are both '{align[0]}'"]
     return []
+
+
+def config_slice(config: Mapping, keys: Iterable[str]) -> dict:
+    """The config values under dotted ``keys``, as a nested dict of the config's own shape.
+
+    A rule passes exactly the keys its stage reads as its ``params``, so a change to any
+    other key never reruns it; a stage that reads a key it was not given fails at once.
+
+    Examples
+    --------
+    >>> config_slice({"seed": 0, "pose": {"frames": {"n": 2}, "train": {}}}, ["pose.frames", "seed"])
+    {'pose': {'frames': {'n': 2}}, 'seed': 0}
+    """
+    out: dict = {}
+    for key in keys:
+        *path, last = key.split(".")
+        source, target = config, out
+        for part in path:
+            source = source[part]
+            target = target.setdefault(part, {})
+        target[last] = copy.deepcopy(source[last])
+    return out

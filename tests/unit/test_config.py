@@ -1,7 +1,8 @@
 import pytest
 import yaml
 
-from ethoflow.config import ConfigError, check_config
+from ethoflow.config import check_config
+from ethoflow.exceptions import ConfigError
 from tests.conftest import REPO
 
 SCHEMA = REPO / "config" / "schemas" / "config.schema.yaml"

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ethoflow.behaviour import vame_names
-from ethoflow.synthetic import DemoSpec, write_session
+from ethoflow.behaviour.io import vame_names
+from ethoflow.demo.simulate import DemoSpec, write_session
 from tests.workflow.test_workflow import changed, outputs, snakemake, write_config, write_sheet
 
 TINY_POSE = {
@@ -90,7 +90,7 @@ SHUFFLE = "results/pose/iteration-0/shuffle1"
 
 
 def test_every_pose_output_in_dlc_formats(project):
-    from ethoflow.dlc import read_pose_table
+    from ethoflow.io.dlc import read_pose_table
 
     for f in ("dataset.json", "model.pt", "learning_stats.csv", "loss.png", "evaluation.csv",
               "evaluation.png"):
@@ -115,8 +115,7 @@ def test_every_pose_output_in_dlc_formats(project):
 def test_embeddings_and_motifs_per_session(project):
     """The VAME-equivalent stages: a latent vector per frame, a motif per frame from the
     shared model, usage in the summary; provenance in every file."""
-    from ethoflow.embedding import read_embedding
-    from ethoflow.motifs import read_segmentation
+    from ethoflow.behaviour.io import read_embedding, read_segmentation
 
     stats = pd.read_csv(project / "results/embed/learning_stats.csv", comment="#")
     assert list(stats["epoch"]) == [1, 2, 3] and stats["test_loss"].notna().all()

@@ -73,7 +73,7 @@ def same_file(a: Path, b: Path) -> bool:
     if a.suffix == ".h5" and a.parent.name == "pose":
         import pandas as pd
 
-        from ethoflow.dlc import read_pose_table
+        from ethoflow.io.dlc import read_pose_table
 
         pd.testing.assert_frame_equal(read_pose_table(a), read_pose_table(b))
         return True

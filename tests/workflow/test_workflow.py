@@ -269,7 +269,7 @@ def test_same_config_and_seed_give_identical_files(tmp_path):
     """Two demo runs from scratch: every table, record, video, image, face file, dataset,
     trained network and snapshot is byte-identical; DLC/pandas HDF5 files (PyTables stamps
     creation times) hold equal tables."""
-    from ethoflow.dlc import read_pose_table
+    from ethoflow.io.dlc import read_pose_table
 
     runs = [demo_project(tmp_path / name) for name in ("a", "b")]
     for run in runs:

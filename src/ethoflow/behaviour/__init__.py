@@ -1,0 +1,2 @@
+"""Behaviour embedding and motifs, VAME-equivalent: egocentric features, the RNN-VAE, motif
+models, their files and figures. Only ``vae`` imports PyTorch."""

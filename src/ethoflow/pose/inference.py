@@ -1,0 +1,149 @@
+"""Pose from frames: decoding the network's output, predicting batches of images, and the
+``pose_infer`` stage (streamed, batched video analysis into DLC pose tables)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ethoflow.device import use_threads
+from ethoflow.exceptions import VideoError
+from ethoflow.io.dlc import pose_dataframe, write_pose_table
+from ethoflow.io.video import iter_frame_chunks
+from ethoflow.pose.network import STRIDE, PoseNet, load_model, resize, to_tensor
+from ethoflow.sessions.discover import video_info
+
+log = logging.getLogger(__name__)
+
+__all__ = ["analyze_session", "analyze_video", "decode", "predict", "predict_images", "scorer_name"]
+
+
+def decode(heat_logits: torch.Tensor, offsets: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates (B, K, 2) in input pixels and likelihoods (B, K) from network outputs."""
+    b, k, h, w = heat_logits.shape
+    flat = heat_logits.view(b, k, -1)
+    peak, idx = flat.max(dim=-1)
+    iy, ix = idx // w, idx % w
+    off = offsets.view(b, k, 2, -1).gather(3, idx[:, :, None, None].expand(b, k, 2, 1))[..., 0]
+    x = (ix.float() + 0.5 + off[..., 0]) * STRIDE
+    y = (iy.float() + 0.5 + off[..., 1]) * STRIDE
+    xy = torch.stack([x, y], dim=-1)
+    return xy.cpu().numpy().astype(np.float64), torch.sigmoid(peak).cpu().numpy().astype(np.float64)
+
+
+@torch.inference_mode()
+def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Keypoints (B, K, 2) in original pixels and likelihoods (B, K) for BGR images (B, H, W, 3).
+
+    ``downsample`` > 1 shrinks the images before the network (faster); coordinates are
+    reported in the original pixels. None: the factor the network was trained with.
+    """
+    device = next(model.parameters()).device
+    if downsample is None:
+        downsample = getattr(model, "downsample", 1.0)
+    scale = (1.0, 1.0)
+    if downsample != 1.0:
+        shrunk, _, scale = resize(list(images), None, downsample)
+        images = np.stack(shrunk)
+    logits, offsets = model(to_tensor(images, device))
+    xy, lik = decode(logits, offsets)
+    xy = (xy + 0.5) / np.asarray(scale) - 0.5
+    return xy, lik
+
+
+def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions for a list of images (batched where consecutive images share a size)."""
+    xys, liks = [], []
+    i = 0
+    while i < len(images):
+        j = i + 1
+        while j < len(images) and j - i < batch_size and images[j].shape == images[i].shape:
+            j += 1
+        xy, lik = predict(model, np.stack(images[i:j]))
+        xys.append(xy)
+        liks.append(lik)
+        i = j
+    return np.concatenate(xys), np.concatenate(liks)
+
+
+def analyze_video(
+    model: PoseNet,
+    bodyparts: list[str],
+    video: str | os.PathLike,
+    out_h5: str | os.PathLike,
+    scorer: str,
+    batch_size: int = 8,
+    downsample: float | None = None,
+    nframes_expected: int | None = None,
+) -> dict:
+    """Predict every frame of ``video`` and write the DLC pose table ``out_h5``.
+
+    The video is decoded in a background thread and never held whole; frames go
+    through the network ``batch_size`` at a time. Coordinates are in original
+    pixels whatever ``downsample`` is (None: the factor the network was trained with).
+
+    Parameters
+    ----------
+    model, bodyparts
+        From :func:`ethoflow.pose.network.load_model`.
+
+    Returns
+    -------
+    dict
+        ``frames``, ``seconds`` and ``fps`` of the analysis.
+
+    Raises
+    ------
+    VideoError
+        If the video decodes to a different frame count than ``nframes_expected``.
+    """
+    tic = time.perf_counter()
+    xys, liks = [], []
+    n = 0
+    for chunk in iter_frame_chunks(video, batch_size, gray=False):
+        xy, lik = predict(model, chunk, downsample)
+        xys.append(xy)
+        liks.append(lik)
+        n += len(chunk)
+        if n % (batch_size * 100) < batch_size:
+            log.info("%s: %d frames, %.1f frames/s", Path(video).name, n, n / (time.perf_counter() - tic))
+    if nframes_expected is not None and n != nframes_expected:
+        raise VideoError(video, f"decoded {n} frames but discovery counted {nframes_expected}")
+    seconds = time.perf_counter() - tic
+    df = pose_dataframe(np.concatenate(xys), np.concatenate(liks), bodyparts, scorer)
+    write_pose_table(df, out_h5)
+    log.info("%s: %d frames in %.1f s (%.1f frames/s)", Path(video).name, n, seconds, n / seconds)
+    return {"frames": n, "seconds": seconds, "fps": n / seconds}
+
+
+def scorer_name(train_params: Mapping, iteration: int, shuffle: int) -> str:
+    """Scorer of the pose tables, naming the network as DLC does (backbone, iteration, shuffle,
+    training iterations)."""
+    return f"ethoflow_{train_params['backbone']}_iter{iteration}_shuffle{shuffle}_{train_params['maxiters']}"
+
+
+def analyze_session(model_pt: str, video: str, record_json: str, out_h5: str, config: Mapping,
+                    threads: int | None = None) -> dict:
+    """The ``pose_infer`` stage: analyse one session's video into a DLC pose table.
+
+    Parameters
+    ----------
+    config
+        The keys this stage reads: ``pose.inference`` (shuffle, batch size, downsampling,
+        device) and ``pose.dataset.iteration`` (both name the network in the scorer).
+    """
+    info = video_info(record_json, video)
+    inf = config["pose"]["inference"]
+    use_threads(threads)
+    model, bodyparts = load_model(model_pt, inf["device"])
+    scorer = scorer_name(model.train_params, config["pose"]["dataset"]["iteration"], inf["shuffle"])
+    return analyze_video(model, bodyparts, video, out_h5, scorer, batch_size=inf["batch_size"],
+                         downsample=inf["downsample"], nframes_expected=info["nframes"])

@@ -1,0 +1,1 @@
+"""The cross-session summary table of the report."""

@@ -1,0 +1,2 @@
+"""Which sessions a run covers (demo, glob patterns, sample sheet) and what their videos
+are (discovery, by decoding)."""

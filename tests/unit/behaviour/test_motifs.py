@@ -1,0 +1,94 @@
+"""Motif segmentation (ethoflow.behaviour.motifs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ethoflow.behaviour.io import (
+    motif_usage,
+    read_segmentation,
+    read_segmentation_model,
+    write_embedding,
+    write_segmentation,
+    write_segmentation_model,
+)
+from ethoflow.behaviour.motifs import fit_motifs, fit_segmentation, label_frames, sample_frames, segment_session
+from ethoflow.demo.checks import state_agreement
+
+
+def blobs(rng: np.random.Generator, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """Latent vectors from three well-separated behaviours that persist for 30 frames."""
+    states = (np.arange(n) // 30) % 3
+    centres = np.array([[0, 0, 0], [6, 0, 0], [0, 6, 0]], float)
+    return centres[states] + rng.normal(0, 0.5, (n, 3)), states
+
+
+@pytest.mark.parametrize("method", ["kmeans", "hmm"])
+def test_motifs_recover_known_states_and_round_trip(method, tmp_path):
+    rng = np.random.default_rng(0)
+    (a, sa), (b, _) = blobs(rng), blobs(rng, 200)
+    model = fit_segmentation([a, b], method, 3, seed=0, n_init=3)
+    assert model["cluster_center"].shape == (3, 3)
+    labels = label_frames(model, a)
+    agreement = state_agreement(labels, sa)
+    assert agreement["nmi"] > 0.95 and agreement["purity"] > 0.98
+    write_segmentation_model(model, tmp_path / "m.h5", {"sessions": ["a", "b"]})
+    again = read_segmentation_model(tmp_path / "m.h5")
+    assert again["method"] == method and again["n_clusters"] == 3
+    np.testing.assert_array_equal(label_frames(again, b), label_frames(model, b))
+    write_segmentation(tmp_path / "a.h5", labels, model, {"session": "a"})
+    seg = read_segmentation(tmp_path / "a.h5")
+    np.testing.assert_array_equal(seg["labels"], labels)
+    assert seg["motif_usage"].sum() == 300 and seg["attrs"]["session"] == "a"
+
+
+def test_the_same_seed_gives_the_same_motifs():
+    rng = np.random.default_rng(1)
+    a, _ = blobs(rng)
+    m1, m2 = (fit_segmentation([a], "kmeans", 4, seed=3, n_init=2) for _ in range(2))
+    np.testing.assert_array_equal(m1["cluster_center"], m2["cluster_center"])
+
+
+def test_usage_counts_every_motif():
+    np.testing.assert_array_equal(motif_usage(np.array([0, 0, 2, 2, 2]), 4), [2, 0, 3, 0])
+
+
+def test_sampling_spreads_over_sessions():
+    a, b = np.arange(600)[:, None], np.arange(200)[:, None]
+    out = sample_frames([a, b], 100, seed=0)
+    assert sum(len(x) for x in out) <= 100 and len(out[0]) == 3 * len(out[1])
+    assert sample_frames([a, b], 0, seed=0)[0] is a
+
+
+def test_bad_settings_are_explained():
+    z = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="segment.method: 'gmm' is not one of kmeans, hmm"):
+        fit_segmentation([z], "gmm", 2, 0)
+    with pytest.raises(ValueError, match="4 frames cannot make 5 motifs"):
+        fit_segmentation([z], "kmeans", 5, 0)
+    model = {"method": "kmeans", "n_clusters": 2, "cluster_center": np.zeros((2, 3))}
+    with pytest.raises(ValueError, match="2 dimensions, the segmentation model 3"):
+        label_frames(model, z)
+
+
+def test_a_session_segmented_on_its_own_and_with_the_shared_model(tmp_path):
+    """The motif stage's two scopes, through the files the workflow passes along."""
+    rng = np.random.default_rng(2)
+    paths = []
+    for name in ("s1", "s2"):
+        z, _ = blobs(rng)
+        paths.append(tmp_path / f"{name}.h5")
+        write_embedding(paths[-1], z.astype(np.float32), np.zeros((len(z), 1), np.float32), ["f"], {})
+    segment = {"method": "kmeans", "n_clusters": 3, "scope": "shared", "max_frames": 400,
+               "n_init": 2, "n_iter": 10}
+    config = {"segment": segment, "seed": 0}
+    fit_motifs([str(p) for p in paths], str(tmp_path / "model.h5"), config)
+    shared = segment_session(str(paths[0]), str(tmp_path / "shared.h5"), config, "s1",
+                             model_h5=str(tmp_path / "model.h5"))
+    alone = segment_session(str(paths[0]), str(tmp_path / "alone.h5"),
+                            {"segment": {**segment, "scope": "individual"}, "seed": 0}, "s1")
+    assert read_segmentation_model(tmp_path / "model.h5")["attrs"]["sessions"] == '["s1", "s2"]'
+    # the same three behaviours, whatever the motif numbers
+    assert state_agreement(shared, alone)["nmi"] > 0.95
+    assert read_segmentation(tmp_path / "alone.h5")["attrs"]["model"] == ""

