@@ -33,9 +33,6 @@ localrules:
     discover_sessions,
     summary,
     segment_usage,
-    face_demo_check,
-    pose_demo_check,
-    segment_demo_check,
 
 
 rule all:

@@ -11,14 +11,15 @@ import psutil
 __all__ = ["run_measured", "best_of"]
 
 
-def run_measured(cmd: list[str], cwd: str | None = None) -> dict:
+def run_measured(cmd: list[str], cwd: str | None = None, env: dict | None = None) -> dict:
     """Run ``cmd``; return wall seconds, peak RSS (MB) of its process tree, and its stdout.
 
     The tree's resident memory is sampled every 20 ms.
     """
     peak = 0
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            env=env)
     done = threading.Event()
 
     def sample() -> None:

@@ -1,8 +1,9 @@
-"""How long Snakemake takes to plan ethoflow over many sessions (`snakemake -n`).
+"""How long Snakemake takes to plan ethoflow over many sessions (`snakemake -n`), against
+bare Snakemake planning the same DAG, and how many SLURM jobs the run would submit.
 
 Usage::
 
-    python benchmarks/planning.py [--sizes 100 500 1000 2000]
+    python benchmarks/planning.py [--sizes 100 500 1000 2000] [--repo PATH] [--no-bare]
 
 For each N, a folder gets N sessions (symlinks to one tiny video) in a sample sheet, and
 `snakemake -n` is timed twice:
@@ -16,12 +17,21 @@ For each N, a folder gets N sessions (symlinks to one tiny video) in a sample sh
 
 Wall time and peak memory of the snakemake process are printed as a table. Target:
 under 30 s for 1,000 sessions. The workflow's parse-time code must not open any video.
+
+``bare`` rows plan the same DAG shape with bare Snakemake (``benchmarks/_bare_workflow.py``:
+the same rules, files, dependencies, groups and local rules; every job ``touch``), side by
+side, on the same project. ``SLURM jobs`` is what ``--profile profiles/slurm`` would submit
+for the whole run (a dry run with the profile: bundled jobs count once, local rules not at
+all): the discovery jobs of the fresh plan plus everything planned after discovery.
+``--repo`` plans another checkout (an older commit, say) on the same projects.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +39,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bare_workflow import SNAKEFILE as BARE  # noqa: E402
 from _measure import run_measured  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,7 +70,9 @@ def make_project(folder: Path, n: int) -> None:
     labelled = folder / "pose-project" / "labeled-data" / "s00000"
     labelled.mkdir(parents=True)
     (labelled / "CollectedData_bench.csv").write_text("")
-    config = {"demo": {"enabled": False}, "videos": {"sheet": "sessions.tsv"}}
+    # the labelled video on, as it was by default before 0.2: 7 jobs per session in every version
+    config = {"demo": {"enabled": False}, "videos": {"sheet": "sessions.tsv"},
+              "pose": {"video": {"enabled": True}}}
     (folder / "config").mkdir()
     (folder / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     # one real record, to copy for every session in the "discovered" state
@@ -84,29 +97,75 @@ def fake_discovery(folder: Path, n: int) -> None:
     sessions_table(records, out / "sessions.tsv")
 
 
-def plan(folder: Path) -> dict:
-    cmd = [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "-s",
-           str(REPO / "Snakefile"), "-d", str(folder), "--cores", "2"]
-    return run_measured(cmd, cwd=str(folder))
+def repo_env(repo: Path) -> dict:
+    """The environment that makes ``repo``'s own ethoflow importable (for --repo)."""
+    return {**os.environ, "PYTHONPATH": str(repo / "src")}
+
+
+def plan(folder: Path, snakefile: Path, *extra: str) -> dict:
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "-s", str(snakefile),
+           "-d", str(folder), "--cores", "2", *extra]
+    return run_measured(cmd, cwd=str(folder), env=repo_env(snakefile.parent))
+
+
+def local_rules(repo: Path) -> set[str]:
+    """The rules a checkout's ``localrules:`` directives name (they run in the main process)."""
+    names = {"all"}
+    for path in [repo / "Snakefile", *sorted((repo / "rules").glob("*.smk"))]:
+        for block in re.findall(r"localrules:((?:\s*\w+,?)+)", path.read_text()):
+            names |= set(re.findall(r"\w+", block))
+    return names
+
+
+def slurm_jobs(folder: Path, repo: Path) -> dict[str, int]:
+    """SLURM submissions of a dry run with the SLURM profile: group jobs (by group name, the
+    session left out) and the jobs of rules that are neither grouped nor local."""
+    cmd = [sys.executable, "-m", "snakemake", "-n", "-s", str(repo / "Snakefile"), "-d",
+           str(folder), "--profile", str(repo / "profiles" / "slurm")]
+    out = run_measured(cmd, cwd=str(folder), env=repo_env(repo))["stdout"]
+    local = local_rules(repo)
+    jobs: dict[str, int] = {}
+    for line in out.splitlines():
+        m = re.search(r"Group job (\S+?)(_s\d+)? ", line) or re.match(r"^rule (\w+):", line)
+        if m and m.group(1) not in local:
+            jobs[m.group(1)] = jobs.get(m.group(1), 0) + 1
+    return jobs
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000, 2000])
+    parser.add_argument("--repo", type=Path, default=REPO, help="the checkout to plan")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare-Snakemake rows")
     args = parser.parse_args()
-    print("| sessions | state | jobs planned | wall (s) | peak memory (MB) |")
-    print("|---:|---|---:|---:|---:|")
+    print("| sessions | state | workflow | jobs planned | wall (s) | peak memory (MB) | SLURM jobs |")
+    print("|---:|---|---|---:|---:|---:|---:|")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             make_project(folder, n)
+            bare = folder / "bare" / "Snakefile"
+            bare.parent.mkdir()
+            bare.write_text(BARE)
+            discovery_jobs = 0
             for state in ("fresh", "discovered"):
                 if state == "discovered":
                     fake_discovery(folder, n)
-                r = plan(folder)
-                jobs = _total_jobs(r["stdout"])
-                print(f"| {n} | {state} | {jobs} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} |",
-                      flush=True)
+                r = plan(folder, args.repo / "Snakefile")
+                jobs = slurm_jobs(folder, args.repo)
+                if state == "fresh":
+                    discovery_jobs = sum(v for k, v in jobs.items() if k.startswith("discover"))
+                    submitted = f"{discovery_jobs} (discovery)"
+                else:
+                    submitted = f"{discovery_jobs + sum(jobs.values())} in all"
+                print(f"| {n} | {state} | ethoflow | {_total_jobs(r['stdout'])} | {r['wall_s']:.1f} | "
+                      f"{r['peak_mb']:.0f} | {submitted} |", flush=True)
+                if state == "discovered":
+                    print(f"|  |  | (SLURM jobs by rule) | {jobs} |  |  |  |", flush=True)
+                if not args.no_bare:
+                    b = plan(folder, bare)
+                    print(f"| {n} | {state} | bare Snakemake | {_total_jobs(b['stdout'])} | "
+                          f"{b['wall_s']:.1f} | {b['peak_mb']:.0f} |  |", flush=True)
     return 0
 
 

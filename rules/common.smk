@@ -8,7 +8,7 @@ from snakemake.utils import validate
 from ethoflow.behaviour.features import EMBED_KEYS
 from ethoflow.behaviour.io import vame_names
 from ethoflow.behaviour.motifs import SEGMENT_KEYS
-from ethoflow.config import check_config, config_slice
+from ethoflow.config import check_config, config_slice, last_run_note, save_run_config
 from ethoflow.exceptions import EthoflowError
 from ethoflow.plan import load_plan, make_plan, plan_path, save_plan
 from ethoflow.sessions.sources import NAME_PATTERN
@@ -35,11 +35,31 @@ except EthoflowError as err:
     raise WorkflowError(f"ethoflow: {err}") from None
 
 SESSIONS = PLAN.sessions
+
+# The config of the last successful run here: a report made with another config would show
+# other results (or none), so that stops it; a run is told what changed since.
+RUN_CONFIG = "results/config.yaml"
+if workflow.is_main_process:
+    try:
+        _note = last_run_note(config, RUN_CONFIG, report="--report" in sys.argv)
+    except EthoflowError as err:
+        raise WorkflowError(f"ethoflow: {err}") from None
+    if _note:
+        print(_note, file=sys.stderr)
+
+
+onsuccess:
+    save_run_config(config, RUN_CONFIG)
+
 DEMO = config["demo"]["enabled"]
 DEMO_DIR = config["demo"]["outdir"]
 POSE = config["pose"]
 EMBED = config["embed"]
 SEGMENT = config["segment"]
+
+
+# a session name in a file name that could also be <session>_filtered.<ext>
+NOT_FILTERED = f"{NAME_PATTERN}(?<!_filtered)"
 
 
 wildcard_constraints:
@@ -189,9 +209,8 @@ def get_pose_outputs(wildcards):
         "results/pose/{session}_filtered.h5",
         "results/pose/plots/{session}.png",
     ]
-    patterns += [
-        f"results/pose/{{session}}.{fmt}" for fmt in POSE["inference"]["save_as"]
-    ]
+    for fmt in POSE["inference"]["save_as"]:
+        patterns += [f"results/pose/{{session}}.{fmt}", f"results/pose/{{session}}_filtered.{fmt}"]
     if DEMO:
         out.append("results/pose/demo_check.tsv")
     if POSE["video"]["enabled"]:

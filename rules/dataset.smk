@@ -13,8 +13,6 @@ rule check_labels:
         ),
     log:
         logfile("pose/labels", "{folder}"),
-    group:
-        "labels"
     conda:
         "../envs/core.yaml"
     threads: 1

@@ -2,6 +2,12 @@
 
 if DEMO:
 
+    # quick checks: on a cluster they run in the main process
+    localrules:
+        face_demo_check,
+        pose_demo_check,
+        segment_demo_check,
+
     rule demo_session:
         output:
             video=f"{DEMO_DIR}/videos/{{session}}.mp4",

@@ -9,8 +9,6 @@ rule discover_video:
         "results/discover/{session}.json",
     log:
         logfile("discover", "{session}"),
-    group:
-        "discover"
     conda:
         "../envs/core.yaml"
     threads: 1

@@ -1,6 +1,7 @@
 # "Analyze videos": each session's video through the network into a DLC pose table (a GPU
-# rule like training: CUDA when present, else CPU), and what is made from that table
-# alone: other formats, trajectory plots, the labelled video.
+# rule like training: CUDA when present, else CPU), and what is made from the table: other
+# formats, trajectory plots (with the filtered table, these and filtering make one cluster
+# job per session: group pose_post), the labelled video.
 
 
 rule pose_infer:
@@ -16,7 +17,7 @@ rule pose_infer:
         benchfile("pose/inference", "{session}")
     wildcard_constraints:
         # results/pose/<session>_filtered.h5 is pose_filter's
-        session=f"(?![^/]*_filtered\\.h5$){NAME_PATTERN}",
+        session=NOT_FILTERED,
     conda:
         "../envs/pose.yaml"
     threads: 4  # video decoding runs on the CPU
@@ -38,13 +39,17 @@ rule pose_infer:
 
 rule pose_export:
     input:
-        "results/pose/{session}.h5",
+        raw="results/pose/{session}.h5",
+        filtered="results/pose/{session}_filtered.h5",
     output:
-        "results/pose/{session}.{fmt}",
+        raw="results/pose/{session}.{fmt}",
+        filtered="results/pose/{session}_filtered.{fmt}",
     log:
         logfile("pose/inference", "{session}_{fmt}"),
+    wildcard_constraints:
+        session=NOT_FILTERED,
     group:
-        "pose_post"
+        "pose_post_{session}"
     conda:
         "../envs/core.yaml"
     threads: 1
@@ -58,6 +63,7 @@ rule pose_export:
 rule pose_plot:
     input:
         pose="results/pose/{session}.h5",
+        filtered="results/pose/{session}_filtered.h5",
         record="results/discover/{session}.json",
     output:
         report(
@@ -70,7 +76,7 @@ rule pose_plot:
     log:
         logfile("pose/plots", "{session}"),
     group:
-        "pose_post"
+        "pose_post_{session}"
     conda:
         "../envs/core.yaml"
     threads: 1
@@ -97,8 +103,6 @@ rule pose_video:
         ),
     log:
         logfile("pose/videos", "{session}"),
-    group:
-        "pose_post"
     conda:
         "../envs/core.yaml"
     threads: 1

@@ -8,4 +8,5 @@ from ethoflow.pose.plots import plot_session
 
 to_file(snakemake.log[0])
 i = snakemake.input
-plot_session(i.pose, i.record, snakemake.output[0], snakemake.params.config, snakemake.wildcards.session)
+plot_session(i.pose, i.filtered, i.record, snakemake.output[0], snakemake.params.config,
+             snakemake.wildcards.session)

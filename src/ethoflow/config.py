@@ -17,7 +17,17 @@ import yaml
 
 from ethoflow.exceptions import ConfigError
 
-__all__ = ["check_config", "config_slice", "fill_defaults", "load_schema", "schema_defaults"]
+__all__ = [
+    "check_config",
+    "config_differences",
+    "config_slice",
+    "fill_defaults",
+    "last_run_note",
+    "load_schema",
+    "read_run_config",
+    "save_run_config",
+    "schema_defaults",
+]
 
 
 def load_schema(path: str | os.PathLike) -> dict:
@@ -148,3 +158,61 @@ def config_slice(config: Mapping, keys: Iterable[str]) -> dict:
             target = target.setdefault(part, {})
         target[last] = copy.deepcopy(source[last])
     return out
+
+
+def config_differences(old: Mapping, new: Mapping, prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ between two configs (sorted)."""
+    keys = sorted(set(old) | set(new))
+    out = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            out += config_differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}")
+    return out
+
+
+def read_run_config(path: str | os.PathLike) -> dict | None:
+    """The config recorded by :func:`save_run_config`, or None where there is none."""
+    try:
+        with open(path) as fh:
+            return yaml.safe_load(fh)
+    except OSError:
+        return None
+
+
+def save_run_config(config: Mapping, path: str | os.PathLike) -> None:
+    """Record the config (defaults filled in) a successful run used, beside its results
+    (``results/config.yaml``): the report and later runs compare theirs with it. The file is
+    rewritten only when the config changed."""
+    from ethoflow.io.files import atomic_path
+
+    if read_run_config(path) == dict(config):
+        return
+    with atomic_path(path) as tmp:
+        tmp.write_text("# the config of the last successful run here (ethoflow writes this file)\n"
+                       + yaml.safe_dump(dict(config), sort_keys=True))
+
+
+def last_run_note(config: Mapping, path: str | os.PathLike, report: bool = False) -> str | None:
+    """How ``config`` differs from the one the results at hand were made with (``path``, from
+    :func:`save_run_config`): None when it does not (or there is no record), else a note.
+
+    Raises
+    ------
+    ConfigError
+        With ``report``: a report built with another config than the run's would show other
+        results, or none.
+    """
+    previous = read_run_config(path)
+    if previous is None or previous == dict(config):
+        return None
+    keys = config_differences(previous, config)
+    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    if report:
+        raise ConfigError(
+            f"the results here were made with another config ({path}; differs at {shown}). "
+            "Make the report with the config of the run, e.g. "
+            "`snakemake --report report.html --configfile <the run's config file>`")
+    return f"  note: the last run here used another config (differs at {shown})"

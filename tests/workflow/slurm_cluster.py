@@ -50,7 +50,7 @@ SchedulerParameters=batch_sched_delay=0,sched_min_interval=100000
 CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
 SlurmdParameters=config_overrides
 GresTypes=gpu
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=8 RealMemory=16000 Gres=gpu:1 State=UNKNOWN
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=8 RealMemory=64000 Gres=gpu:1 State=UNKNOWN
 PartitionName={cpu} Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 PartitionName={gpu} Nodes=localhost MaxTime=INFINITE State=UP
 """

@@ -65,20 +65,26 @@ def plot_evaluation(result: dict, png: str | os.PathLike, pcutoff: float, max_im
 
 
 def plot_trajectories(df, png: str | os.PathLike, pcutoff: float = 0.6, fps: float = 1.0,
-                      title: str = "") -> None:
+                      title: str = "", filtered=None) -> None:
     """DLC-style trajectory plots of a pose table: x and y against time, likelihood
     against time, x against y (points above ``pcutoff``), and a histogram of
-    frame-to-frame jumps per bodypart."""
+    frame-to-frame jumps per bodypart. With ``filtered`` (the filtered table), the
+    filtered x and y are drawn over the raw ones (thin), to show what filtering did."""
     parts, xy, likelihood = pose_arrays(df)
+    smooth = pose_arrays(filtered, parts)[1] if filtered is not None else None
     colours = _bodypart_colours(len(parts))
     t = np.arange(len(df)) / fps
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    raw_lw = 0.4 if smooth is not None else 0.7
     for k, (bp, c) in enumerate(zip(parts, colours)):
         x, y, lik = xy[:, k, 0], xy[:, k, 1], likelihood[:, k]
         ok = lik >= pcutoff
         xs, ys = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
-        axes[0, 0].plot(t, xs, color=c, lw=0.7, label=bp)
-        axes[0, 0].plot(t, ys, color=c, lw=0.7, ls="--")
+        axes[0, 0].plot(t, xs, color=c, lw=raw_lw, label=bp, alpha=0.5 if smooth is not None else 1)
+        axes[0, 0].plot(t, ys, color=c, lw=raw_lw, ls="--", alpha=0.5 if smooth is not None else 1)
+        if smooth is not None:
+            axes[0, 0].plot(t, smooth[:, k, 0], color=c, lw=0.9)
+            axes[0, 0].plot(t, smooth[:, k, 1], color=c, lw=0.9, ls="--")
         axes[0, 1].plot(t, lik, color=c, lw=0.7)
         axes[1, 0].plot(xs, ys, ".", color=c, ms=1.5)
         jumps = np.hypot(np.diff(xs), np.diff(ys))
@@ -87,7 +93,7 @@ def plot_trajectories(df, png: str | os.PathLike, pcutoff: float = 0.6, fps: flo
             axes[1, 1].hist(jumps, bins=np.linspace(0, max(np.percentile(jumps, 99.5), 1), 40),
                             histtype="step", color=c)
     axes[0, 0].set(xlabel="time (s)" if fps != 1.0 else "frame", ylabel="x (solid), y (dashed), px",
-                   title="position against time")
+                   title="position against time" + (" (thin: raw, thick: filtered)" if smooth is not None else ""))
     axes[0, 0].legend(fontsize=7, ncol=2, loc="upper right")
     axes[0, 1].set(xlabel="time (s)" if fps != 1.0 else "frame", ylabel="likelihood", ylim=(-0.02, 1.02),
                    title="likelihood against time")
@@ -126,8 +132,9 @@ def plot_labels(images: list[np.ndarray], xy: np.ndarray, names: list[str], body
     save_figure(fig, png, f"labels check {title}")
 
 
-def plot_session(pose_h5: str, record_json: str, png: str, config: Mapping, session: str) -> None:
-    """The ``pose_plot`` stage: trajectory plots of one session.
+def plot_session(pose_h5: str, filtered_h5: str, record_json: str, png: str, config: Mapping,
+                 session: str) -> None:
+    """The ``pose_plot`` stage: trajectory plots of one session, raw and filtered.
 
     Parameters
     ----------
@@ -136,4 +143,4 @@ def plot_session(pose_h5: str, record_json: str, png: str, config: Mapping, sess
     """
     fps = float(read_record(record_json)["video"]["fps"])
     plot_trajectories(read_pose_table(pose_h5), png, config["pose"]["evaluate"]["pcutoff"], fps,
-                      title=session)
+                      title=session, filtered=read_pose_table(filtered_h5))

@@ -1,0 +1,156 @@
+"""The README's first command, `snakemake --cores all`, on the demo made tiny: every stage runs
+end to end and writes its formats; the report; which rules each config key reruns (the rerun
+matrix); one real rerun."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from ethoflow.behaviour.io import read_embedding, read_segmentation, vame_names
+from ethoflow.io.dlc import read_pose_table
+from tests.workflow.helpers import changed, outputs, planned_rules_many, snakemake
+
+SEGMENT = "results/segment/kmeans-3"
+SESSIONS = ("demo01", "demo02")
+
+
+def test_every_stage_writes_its_outputs(demo_run):
+    w = demo_run.workdir
+    for s in SESSIONS:
+        for path in (f"demo/videos/{s}.mp4", f"demo/face/{s}.mp4", f"demo/truth/{s}_pose.h5",
+                     f"demo/labeled-data/{s}/CollectedData_synthetic.h5", f"results/face/{s}.h5",
+                     f"results/face/{s}.png", f"results/pose/plots/{s}.png",
+                     f"results/pose/videos/{s}_labeled.mp4", f"results/pose/labels/{s}.png",
+                     f"{SEGMENT}/plots/{s}.png", f"logs/face/{s}.log"):
+            assert (w / path).stat().st_size > 0, path
+        pose = read_pose_table(w / f"results/pose/{s}.h5")
+        assert pose.shape == (60, 21) and pose.columns.names == ["scorer", "bodyparts", "coords"]
+        assert pose.columns[0][0] == "ethoflow_small_iter0_shuffle1_20"
+        for table in (f"{s}_filtered.h5", f"{s}.csv", f"{s}_filtered.csv"):
+            assert read_pose_table(w / "results/pose" / table).shape == (60, 21), table
+        emb = read_embedding(w / f"results/embed/{s}.h5")
+        assert emb["latent_vector"].shape == (60, 3) and emb["egocentric"].shape == (60, 11)
+        assert '"time_window": 8' in emb["attrs"]["params"]
+        seg = read_segmentation(w / f"{SEGMENT}/{s}.h5")
+        assert seg["labels"].shape == (60,) and seg["motif_usage"].sum() == 60
+        vame = w / SEGMENT / "vame" / s  # VAME's file names and arrays
+        np.testing.assert_array_equal(np.load(vame / f"3_km_label_{s}.npy"), seg["labels"])
+        assert sorted(p.name for p in vame.iterdir()) == sorted(vame_names(s, "kmeans", 3))
+    shuffle = w / "results/pose/iteration-0/shuffle1"
+    errors = pd.read_csv(shuffle / "evaluation.csv", comment="#")
+    assert list(errors["bodypart"][:2]) == ["all", "snout"] and errors["test_n"][0] > 0
+    assert "iteration 20/20" in (w / "logs/pose/iteration-0/shuffle1_train.log").read_text()
+    assert "frames/s" in (w / "logs/pose/inference/demo01.log").read_text()
+    truth = pd.read_csv(w / "results/pose/demo_check.tsv", sep="\t", comment="#")
+    assert set(truth["session"]) == set(SESSIONS) and (truth["frames"] == 60).all()
+    face = pd.read_csv(w / "results/face/demo_check.tsv", sep="\t", comment="#")
+    assert len(face) == 6 and set(face["roi"]) == {"whiskers", "mouth", "eye"}
+    motifs = pd.read_csv(w / f"{SEGMENT}/demo_check.tsv", sep="\t", comment="#")
+    assert list(motifs["session"]) == [*SESSIONS, "all"]
+    summary = pd.read_csv(w / "results/summary.tsv", sep="\t", comment="#")
+    assert list(summary["session"]) == list(SESSIONS) and (summary["nframes"] == 60).all()
+    assert summary["pose_network_test_error_px"].notna().all()
+    np.testing.assert_allclose(summary[[f"motif_{k}_usage" for k in range(3)]].sum(axis=1), 1.0,
+                               atol=1e-3)
+
+
+def test_start_up_says_what_runs(demo_run):
+    assert "ethoflow: 2 session(s) from the demo (demo/)" in demo_run.stdout
+    assert "runs: discover, face, pose, embed, segment" in demo_run.stdout
+
+
+def test_nothing_to_do_after_a_complete_run(demo_run):
+    assert "Nothing to be done" in snakemake(demo_run.workdir, "-n").stdout
+
+
+def test_the_report(demo_run, tmp_path):
+    w = demo_run.workdir
+    snakemake(w, "--report", "report.html")
+    html = (w / "report.html").read_text()
+    for name in ("demo01.png", "summary.html", "loss.png", "evaluation.csv", "demo01_labeled.mp4",
+                 "usage.png", "demo_check.tsv"):
+        assert name in html, name
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return  # the browser check needs Debian's chromium (CI installs it)
+    from tests.workflow.report_screenshot import check_report
+
+    seen = check_report(w / "report.html", tmp_path / "shots")
+    assert seen["figures"] and seen["pose_figures"] and seen["motif_figures"]
+    assert seen["table_cells"] >= 2 * 10
+
+
+POSE_CHAIN = {"pose_infer", "pose_filter", "pose_plot", "pose_export", "pose_video",
+              "pose_demo_check"}
+BEHAVIOUR = {"embed_train", "embed_session", "segment_fit", "segment_session", "segment_usage",
+             "segment_demo_check", "summary"}
+MOTIFS = {"segment_fit", "segment_session", "segment_usage", "segment_demo_check", "summary"}
+# a new demo: new videos (so discovery, a checkpoint: what follows it is planned once it has
+# run) and new labels (so the network)
+NEW_DEMO = {"demo_session", "discover_video", "discover_sessions", "check_labels", "pose_dataset",
+            "pose_train", "pose_evaluate"}
+# one changed config key -> exactly the rules that must rerun (a wider `params:` anywhere fails)
+RERUNS = {
+    "seed": (1, NEW_DEMO),
+    # discovery's table is a checkpoint: what follows it is planned once it has run
+    "discover.frame_count_tolerance": (3, {"discover_video", "discover_sessions"}),
+    "face.ncomps": (4, {"face_svd", "face_demo_check", "summary"}),
+    "pose.frames.numframes2pick": (7, set()),
+    "pose.dataset.training_fraction": (0.5, {"pose_dataset", "pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
+    "pose.train.lr": (0.002, {"pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
+    "pose.flip_pairs": ([], {"pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
+    "pose.evaluate.pcutoff": (0.5, {"pose_evaluate", "pose_plot", "pose_video", "pose_demo_check", "summary"}),
+    "pose.inference.batch_size": (4, POSE_CHAIN | BEHAVIOUR),
+    "pose.inference.save_as": (["csv", "tsv"], {"pose_export"}),
+    "pose.filter.window": (3, {"pose_filter", "pose_plot", "pose_export"} | BEHAVIOUR),
+    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video"}),
+    "pose.video.trail": (2, {"pose_video"}),
+    "pose.outliers.epsilon": (10, set()),
+    "embed.pcutoff": (0.1, BEHAVIOUR),
+    "embed.model.epochs": (2, BEHAVIOUR),
+    "segment.n_init": (3, MOTIFS),
+    "segment.vame_files": (False, set()),
+}
+
+
+def _override(key: str, value) -> dict:
+    *path, last = key.split(".")
+    out = node = {}
+    for part in path:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return out
+
+
+def test_each_config_key_reruns_exactly_what_reads_it(demo_run, tmp_path):
+    """Change one key at a time (a config file on top of the project's) and ask Snakemake what
+    it would rerun: exactly the rules whose stage reads the key, and what follows them."""
+    variants = {}
+    for key, (value, _) in RERUNS.items():
+        variants[key] = tmp_path / f"{key}.yaml"
+        variants[key].write_text(yaml.safe_dump(_override(key, value)))
+    planned = planned_rules_many(demo_run.workdir, list(variants.values()))
+    planned = {key: planned[str(path)] for key, path in variants.items()}
+    wrong = {key: {"extra": sorted(planned[key] - expected), "missing": sorted(expected - planned[key])}
+             for key, (_, expected) in RERUNS.items() if planned[key] != expected}
+    assert not wrong, wrong
+
+
+def test_a_real_rerun_remakes_what_the_plan_says(demo_run):
+    """Run for real after changing a face parameter: only the face outputs and the tables made
+    from them are written again (this changes the project: it runs last)."""
+    w = demo_run.workdir
+    before = outputs(w)
+    config = yaml.safe_load((w / "config/config.yaml").read_text())
+    config["face"]["ncomps"] = 4
+    (w / "config/config.yaml").write_text(yaml.safe_dump(config))
+    snakemake(w)
+    assert changed(before, outputs(w)) == {
+        *(f"results/face/{s}.{ext}" for s in SESSIONS for ext in ("h5", "png")),
+        "results/face/demo_check.tsv", "results/summary.tsv", "results/summary.html",
+        "results/config.yaml"}  # the record of the run's config
+    assert "face:\n  chunk_size" in (w / "results/config.yaml").read_text()
