@@ -75,14 +75,15 @@ def job_reparse(repo: Path, folder: Path) -> dict:
                     "--allowed-rules", "discover_video", "--cores", "1", "--attempt", "1",
                     "--force-use-threads", "--nolock", "--ignore-incomplete",
                     "--max-inventory-time", "0", "--mode", "remote", "--dry-run", "--quiet")
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
     tic = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=folder)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=folder, env=env)
     wall = time.perf_counter() - tic
     if proc.returncode:
         raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
     trace = folder / "strace.txt"
     subprocess.run(["strace", "-f", "-qq", "-e", f"trace={FILE_CALLS}", "-o", str(trace), *cmd],
-                   capture_output=True, text=True, cwd=folder, check=True)
+                   capture_output=True, text=True, cwd=folder, check=True, env=env)
     lines = trace.read_text().splitlines()
     calls = [ln for ln in lines if re.search(r"\b[a-z0-9_]+\(", ln)]
     project = [ln for ln in calls if str(folder) in ln or re.search(r'"(data|pose-project|sessions\.tsv)', ln)]
@@ -105,7 +106,7 @@ def main() -> int:
             make_project(folder, args.sessions, source)
             main_proc = subprocess.run(snakemake(args.repo, folder, "-n", "--quiet", "--cores", "1"),
                                        capture_output=True, text=True, cwd=folder,
-                                       env={**os.environ})
+                                       env={**os.environ, "PYTHONPATH": str(args.repo / "src")})
             if main_proc.returncode:
                 raise RuntimeError(main_proc.stdout[-3000:] + main_proc.stderr[-3000:])
             r = job_reparse(args.repo, folder)
