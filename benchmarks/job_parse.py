@@ -32,20 +32,15 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _projects import labelled_folder, tiny_video  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 FILE_CALLS = "%file,getdents64"
 
 
 def make_project(folder: Path, n: int, source: str) -> None:
-    import cv2
-    import numpy as np
-
-    real = folder / "real.mp4"
-    writer = cv2.VideoWriter(str(real), cv2.VideoWriter_fourcc(*"mp4v"), 30, (64, 48))
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        writer.write(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))
-    writer.release()
+    real = tiny_video(folder / "real.mp4")
     rows = ["session\tvideo"]
     for i in range(n):
         # nested like a lab's data: one folder per animal
@@ -54,9 +49,7 @@ def make_project(folder: Path, n: int, source: str) -> None:
         link.symlink_to(real)
         rows.append(f"s{i:05d}\t{link.relative_to(folder)}")
     (folder / "sessions.tsv").write_text("\n".join(rows) + "\n")
-    labelled = folder / "pose-project" / "labeled-data" / "s00000"
-    labelled.mkdir(parents=True)
-    (labelled / "CollectedData_bench.csv").write_text("")
+    labelled_folder(folder)
     videos = ({"sheet": "sessions.tsv"} if source == "sheet"
               else {"patterns": ["data/**/*.mp4"], "naming": "stem"})
     config = {"demo": {"enabled": False}, "videos": videos}

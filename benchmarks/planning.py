@@ -40,37 +40,25 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bare_workflow import SNAKEFILE as BARE  # noqa: E402
+from _projects import labelled_folder, tiny_video  # noqa: E402
 from _measure import run_measured  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def make_project(folder: Path, n: int) -> None:
-    import cv2
-    import numpy as np
-
     from ethoflow.sessions.discover import discover_session
     from ethoflow.sessions.sources import Session
 
-    (folder / "videos").mkdir(parents=True)
-    real = folder / "videos" / "real.mp4"
-    writer = cv2.VideoWriter(str(real), cv2.VideoWriter_fourcc(*"mp4v"), 30, (64, 48))
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        writer.write(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))
-    writer.release()
+    real = tiny_video(folder / "videos" / "real.mp4")
     rows = ["session\tvideo"]
     for i in range(n):
         link = folder / "videos" / f"s{i:05d}.mp4"
         link.symlink_to(real)
         rows.append(f"s{i:05d}\tvideos/s{i:05d}.mp4")
     (folder / "sessions.tsv").write_text("\n".join(rows) + "\n")
-    # one labelled folder puts the pose, embedding and motif stages in the plan (nothing reads
-    # the file while planning)
-    labelled = folder / "pose-project" / "labeled-data" / "s00000"
-    labelled.mkdir(parents=True)
-    (labelled / "CollectedData_bench.csv").write_text("")
-    # the labelled video on, as it was by default before 0.2: 7 jobs per session in every version
+    labelled_folder(folder)
+    # the labelled video on (off by default since this version): 7 jobs per session, as before
     config = {"demo": {"enabled": False}, "videos": {"sheet": "sessions.tsv"},
               "pose": {"video": {"enabled": True}}}
     (folder / "config").mkdir()

@@ -51,6 +51,7 @@ if workflow.is_main_process:
 onsuccess:
     save_run_config(config, RUN_CONFIG)
 
+
 DEMO = config["demo"]["enabled"]
 DEMO_DIR = config["demo"]["outdir"]
 POSE = config["pose"]
@@ -210,7 +211,10 @@ def get_pose_outputs(wildcards):
         "results/pose/plots/{session}.png",
     ]
     for fmt in POSE["inference"]["save_as"]:
-        patterns += [f"results/pose/{{session}}.{fmt}", f"results/pose/{{session}}_filtered.{fmt}"]
+        patterns += [
+            f"results/pose/{{session}}.{fmt}",
+            f"results/pose/{{session}}_filtered.{fmt}",
+        ]
     if DEMO:
         out.append("results/pose/demo_check.tsv")
     if POSE["video"]["enabled"]:
@@ -243,6 +247,7 @@ VAME_FILES = (
 # the config keys the VAE and the embeddings depend on, and those the motif model depends on
 EMBED_SETTINGS = tuple(f"embed.{k}" for k in EMBED_KEYS)
 SEGMENT_SETTINGS = tuple(f"segment.{k}" for k in SEGMENT_KEYS)
+
 
 def get_embed_train_sessions(wildcards):
     """Sessions the VAE learns from: embed.train_sessions, or every included session."""

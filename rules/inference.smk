@@ -111,7 +111,10 @@ rule pose_video:
         runtime=scaled(30),
     params:
         config=settings(
-            "pose.skeleton", "pose.evaluate.pcutoff", "pose.video.trail", "pose.video.radius"
+            "pose.skeleton",
+            "pose.evaluate.pcutoff",
+            "pose.video.trail",
+            "pose.video.radius",
         ),
     script:
         "../scripts/pose_video.py"

@@ -8,7 +8,6 @@ import shutil
 
 import numpy as np
 import pandas as pd
-import pytest
 import yaml
 
 from ethoflow.behaviour.io import read_embedding, read_segmentation, vame_names
