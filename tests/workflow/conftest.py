@@ -43,8 +43,8 @@ def demo_run(tmp_path_factory) -> Run:
 
 @pytest.fixture(scope="session")
 def pose_run(tmp_path_factory) -> Run:
-    """A sample sheet of three videos, two of them labelled in a DLC-style project, face on the
-    whole frame: the lab's layout. b1 has no labels (it is analysed, not trained on)."""
-    workdir = pose_project(tmp_path_factory.mktemp("pose"), unlabelled=("b1",))
+    """A sample sheet of two videos, a1 labelled in a DLC-style project, b1 not (it is
+    analysed, not trained on): the lab's layout."""
+    workdir = pose_project(tmp_path_factory.mktemp("pose"), labelled=("a1",), unlabelled=("b1",))
     proc = snakemake(workdir)
     return Run(workdir, proc.stdout, checksums(workdir, folders=("results",)))

@@ -137,14 +137,14 @@ def add_session(workdir: Path, name: str, index: int, labelled: bool = True) -> 
 
 def pose_project(workdir: Path, labelled=("a1", "a2"), unlabelled=(), **overrides) -> Path:
     """A lab's layout: videos in a sample sheet, labelled frames in a DLC-style project folder;
-    the tiny network and VAE; the face stage on the whole frame."""
+    the tiny network and VAE; no face stage (the demo has it)."""
     (workdir / "videos").mkdir(parents=True, exist_ok=True)
     names = [*labelled, *unlabelled]
     for i, name in enumerate(names):
         add_session(workdir, name, i, labelled=name in labelled)
     write_sheet(workdir, {s: f"videos/{s}.mp4" for s in names})
     config = {"seed": 0, "demo": {"enabled": False}, "videos": {"sheet": "sessions.tsv"},
-              "face": {"sbin": 2, "ncomps": 4, "svd_frames": 40, "chunk_size": 16},
+              "face": {"enabled": False},
               "pose": TINY_POSE,
               # the VAE and the motif model learn from the labelled sessions: new ones are
               # embedded and segmented with them

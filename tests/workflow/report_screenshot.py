@@ -23,16 +23,27 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--window-size=1400,1000"]
 
 
-def click_text(driver: webdriver.Chrome, text: str, timeout: float = 10.0) -> None:
+def poll(condition, timeout: float = 10.0, step: float = 0.1):
+    """The first true value of ``condition()`` within ``timeout`` seconds, else None (the
+    report renders in the page's own scripts after it has loaded)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for el in driver.find_elements(By.XPATH, f"//*[contains(normalize-space(text()), '{text}')]"):
-            if el.is_displayed():
-                el.click()
-                time.sleep(0.5)
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"no clickable '{text}' in the report")
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value or None
+        time.sleep(step)
+
+
+def shown(driver: webdriver.Chrome, text: str) -> list:
+    return [el for el in driver.find_elements(By.XPATH, f"//*[contains(normalize-space(text()), '{text}')]")
+            if el.is_displayed()]
+
+
+def click_text(driver: webdriver.Chrome, text: str, timeout: float = 10.0) -> None:
+    found = poll(lambda: shown(driver, text), timeout)
+    if not found:
+        raise RuntimeError(f"no clickable '{text}' in the report")
+    found[0].click()
 
 
 def open_item(driver: webdriver.Chrome, text: str) -> None:
@@ -46,33 +57,45 @@ def open_item(driver: webdriver.Chrome, text: str) -> None:
             icons = [i for i in node.find_elements(By.XPATH, ".//*[name()='svg']") if i.is_displayed()]
             if icons:
                 icons[0].click()
-                time.sleep(1.5)
                 return
     raise RuntimeError(f"no viewable '{text}' in the report")
 
 
-def has_text(driver: webdriver.Chrome, text: str) -> bool:
-    """Whether ``text`` is shown on the page."""
-    return any(el.is_displayed() for el in
-               driver.find_elements(By.XPATH, f"//*[contains(normalize-space(text()), '{text}')]"))
+def rendered_images(driver: webdriver.Chrome) -> list:
+    return [im for im in driver.find_elements(By.TAG_NAME, "img")
+            if driver.execute_script("return arguments[0].naturalWidth", im) > 100]
+
+
+def home(driver: webdriver.Chrome, report: Path) -> None:
+    """Load the report's start page and wait until its menu is drawn."""
+    driver.get(report.resolve().as_uri())
+    poll(lambda: shown(driver, "Summary"))
 
 
 def figures(driver: webdriver.Chrome, report: Path, category: str, shot: Path, item: str = ".png",
             subcategory: str = "") -> list:
     """Open ``category`` (and ``subcategory``), view the figure listed as ``item``; (width,
     height) of the images rendered."""
-    driver.get(report.resolve().as_uri())
-    time.sleep(1.0)
     click_text(driver, category)
     if subcategory:
         click_text(driver, subcategory)
+    poll(lambda: shown(driver, item))
     driver.save_screenshot(str(shot.with_name(shot.stem + "-list.png")))
     open_item(driver, item)
-    images = [im for im in driver.find_elements(By.TAG_NAME, "img")
-              if driver.execute_script("return arguments[0].naturalWidth", im) > 100]
+    images = poll(lambda: rendered_images(driver)) or []
     driver.save_screenshot(str(shot))
     return [(driver.execute_script("return arguments[0].naturalWidth", im),
              driver.execute_script("return arguments[0].naturalHeight", im)) for im in images]
+
+
+def table_cells(driver: webdriver.Chrome) -> int:
+    """Cells of the tables shown in the report's frames (the summary page)."""
+    cells = 0
+    for frame in driver.find_elements(By.TAG_NAME, "iframe"):
+        driver.switch_to.frame(frame)
+        cells += len(driver.find_elements(By.TAG_NAME, "td"))
+        driver.switch_to.default_content()
+    return cells
 
 
 # (what is seen, report category, the item to view, subcategory)
@@ -94,21 +117,16 @@ def check_report(report: Path, outdir: Path) -> dict:
     driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
     seen: dict = {}
     try:
-        driver.get(report.resolve().as_uri())
-        time.sleep(1.0)
+        home(driver, report)
         driver.save_screenshot(str(outdir / "report-home.png"))
         click_text(driver, "Summary")
+        poll(lambda: shown(driver, "results/summary.html"))
         open_item(driver, "results/summary.html")
-        seen["table_cells"] = 0
-        for frame in driver.find_elements(By.TAG_NAME, "iframe"):
-            driver.switch_to.frame(frame)
-            seen["table_cells"] += len(driver.find_elements(By.TAG_NAME, "td"))
-            driver.switch_to.default_content()
+        seen["table_cells"] = poll(lambda: table_cells(driver)) or 0
         driver.save_screenshot(str(outdir / "report-summary.png"))
         for key, category, item, subcategory in CATEGORIES:
-            driver.get(report.resolve().as_uri())
-            time.sleep(1.0)
-            if has_text(driver, category):  # the run made this stage's figures
+            home(driver, report)
+            if shown(driver, category):  # the run made this stage's figures
                 seen[key] = figures(driver, report, category, outdir / f"report-{key}.png", item,
                                     subcategory)
     finally:

@@ -47,7 +47,7 @@ class SecondRun:
 
     def start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="ethoflow-second-run-"))
-        workdir = pose_project(self.folder / "project", unlabelled=("b1",))
+        workdir = pose_project(self.folder / "project", labelled=("a1",), unlabelled=("b1",))
         self.why_not = slurm_cluster.available()
         if self.why_not is None:
             self.cluster = self.folder / "slurm"

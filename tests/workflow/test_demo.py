@@ -68,7 +68,15 @@ def test_nothing_to_do_after_a_complete_run(demo_run):
 
 
 def test_the_report(demo_run, tmp_path):
+    """The report of the run, rendered in a browser where Chromium is installed; a report
+    asked for with another config than the run's stops, saying what to pass."""
     w = demo_run.workdir
+    other = tmp_path / "other.yaml"
+    other.write_text("face: {ncomps: 3}\n")
+    proc = snakemake(w, "--report", "report.html", "--configfile", str(other), check=False)
+    assert proc.returncode != 0 and not (w / "report.html").exists()
+    assert "the results here were made with another config" in proc.stdout
+    assert "differs at face.ncomps" in proc.stdout and "--configfile" in proc.stdout
     snakemake(w, "--report", "report.html")
     html = (w / "report.html").read_text()
     for name in ("demo01.png", "summary.html", "loss.png", "evaluation.csv", "demo01_labeled.mp4",

@@ -130,19 +130,3 @@ def test_a_corrupt_video_can_be_excluded(with_corrupt_video):
     assert table.loc["bad", "status"] == "excluded" and "cannot open" in table.loc["bad", "reason"]
     assert table.loc["s1", "status"] == "ok"
     assert (w / "results/face/s1.h5").exists() and not (w / "results/face/bad.h5").exists()
-
-
-def test_a_report_with_another_config_than_the_run_stops(tmp_path):
-    """After a run made with --configfile, a report made without it (another config, so
-    other results) is an error that says what to pass; with it, the report is made."""
-    sheet_project(tmp_path, face={"sbin": 2, "ncomps": 3, "svd_frames": 20, "chunk_size": 16,
-                                  "enabled": False})
-    mine = tmp_path / "mine.yaml"
-    mine.write_text("face: {enabled: true}\n")
-    snakemake(tmp_path, "--configfile", str(mine))
-    proc = snakemake(tmp_path, "--report", "report.html", check=False)
-    assert proc.returncode != 0
-    assert "the results here were made with another config" in proc.stdout
-    assert "differs at face.enabled" in proc.stdout and "--configfile" in proc.stdout
-    snakemake(tmp_path, "--report", "report.html", "--configfile", str(mine))
-    assert "s1.png" in (tmp_path / "report.html").read_text()

@@ -31,7 +31,7 @@ def test_same_config_and_seed_give_identical_files(pose_run, second_run):
     as the first's: byte for byte, and DLC/pandas HDF5 files as tables (PyTables stamps times)."""
     workdir, _, _ = second_run
     again = checksums(workdir, folders=("results",))
-    assert len(again) > 40 and sorted(again) == sorted(pose_run.sums)
+    assert len(again) > 30 and sorted(again) == sorted(pose_run.sums)
     different = sorted(f for f in again if again[f] != pose_run.sums[f])
     assert not different, different
 
@@ -51,7 +51,7 @@ def test_slurm_jobs_go_where_they_should(second_run):
     gpu = [c for c in calls if any(f"rule_{r}" in c for r in GPU_RULES)]
     other = [c for c in calls if c not in gpu]
     counts = {r: sum(f"rule_{r}" in c for c in gpu) for r in GPU_RULES}
-    assert counts == {"pose_train": 1, "pose_infer": 3, "embed_train": 1, "embed_session": 3}, calls
+    assert counts == {"pose_train": 1, "pose_infer": 2, "embed_train": 1, "embed_session": 2}, calls
     assert all("--gpus=1" in c and f"-p {slurm_cluster.GPU_PARTITION}" in c for c in gpu), gpu
     assert all(f"-p {slurm_cluster.CPU_PARTITION}" in c and "--gpus" not in c for c in other), other
     train = next(c for c in gpu if "rule_pose_train" in c)
@@ -59,11 +59,11 @@ def test_slurm_jobs_go_where_they_should(second_run):
     for rule in GPU_RULES:
         print("GPU submit line:", next(c for c in gpu if f"rule_{rule}" in c))
     # one SLURM job per session for filtering + trajectory plot; no job for the summary
-    assert sum("group_pose_post_" in c for c in calls) == 3, calls
+    assert sum("group_pose_post_" in c for c in calls) == 2, calls
     assert not any("rule_pose_filter" in c or "rule_pose_plot" in c or "rule_summary" in c
                    for c in calls), calls
     print(f"{len(calls)} SLURM jobs submitted")
     jobcomp = (cluster / "jobcomp.log").read_text()
     gpu_jobs = [line for line in jobcomp.splitlines()
                 if f"Partition={slurm_cluster.GPU_PARTITION}" in line]
-    assert len(gpu_jobs) == 8 and all("JobState=COMPLETED" in line for line in gpu_jobs), gpu_jobs
+    assert len(gpu_jobs) == 6 and all("JobState=COMPLETED" in line for line in gpu_jobs), gpu_jobs
