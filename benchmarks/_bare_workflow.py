@@ -103,7 +103,7 @@ rule pose_filter:
 
 
 rule pose_plot:
-    input: "results/pose/{session}.h5", "results/discover/{session}.json"
+    input: "results/pose/{session}.h5", "results/pose/{session}_filtered.h5", "results/discover/{session}.json"
     output: "results/pose/plots/{session}.png"
     group: "pose_post"
     shell: "touch {output}"
@@ -112,7 +112,6 @@ rule pose_plot:
 rule pose_video:
     input: lambda w: SHEET[w.session], "results/pose/{session}.h5"
     output: "results/pose/videos/{session}_labeled.mp4"
-    group: "pose_post"
     shell: "touch {output}"
 
 

@@ -100,21 +100,21 @@ def local_rules(repo: Path) -> set[str]:
     """The rules a checkout's ``localrules:`` directives name (they run in the main process)."""
     names = {"all"}
     for path in [repo / "Snakefile", *sorted((repo / "rules").glob("*.smk"))]:
-        for block in re.findall(r"localrules:((?:\s*\w+,?)+)", path.read_text()):
+        for block in re.findall(r"localrules:[ \t]*\n((?:[ \t]+\w+,[ \t]*\n)+)", path.read_text()):
             names |= set(re.findall(r"\w+", block))
     return names
 
 
 def slurm_jobs(folder: Path, repo: Path) -> dict[str, int]:
-    """SLURM submissions of a dry run with the SLURM profile: group jobs (by group name, the
-    session left out) and the jobs of rules that are neither grouped nor local."""
+    """SLURM submissions of a dry run with the SLURM profile: group jobs (by group) and the
+    jobs of rules (and checkpoints) that are neither grouped nor local."""
     cmd = [sys.executable, "-m", "snakemake", "-n", "-s", str(repo / "Snakefile"), "-d",
            str(folder), "--profile", str(repo / "profiles" / "slurm")]
     out = run_measured(cmd, cwd=str(folder), env=repo_env(repo))["stdout"]
     local = local_rules(repo)
     jobs: dict[str, int] = {}
     for line in out.splitlines():
-        m = re.search(r"Group job (\S+?)(_s\d+)? ", line) or re.match(r"^rule (\w+):", line)
+        m = re.search(r"Group job (\S+) ", line) or re.match(r"^(?:rule|checkpoint) (\w+):", line)
         if m and m.group(1) not in local:
             jobs[m.group(1)] = jobs.get(m.group(1), 0) + 1
     return jobs

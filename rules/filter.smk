@@ -9,7 +9,7 @@ rule pose_filter:
     log:
         logfile("pose/filter", "{session}"),
     group:
-        "pose_post_{session}"
+        "pose_post"
     conda:
         "../envs/core.yaml"
     threads: 1

@@ -49,7 +49,7 @@ rule pose_export:
     wildcard_constraints:
         session=NOT_FILTERED,
     group:
-        "pose_post_{session}"
+        "pose_post"
     conda:
         "../envs/core.yaml"
     threads: 1
@@ -76,7 +76,7 @@ rule pose_plot:
     log:
         logfile("pose/plots", "{session}"),
     group:
-        "pose_post_{session}"
+        "pose_post"
     conda:
         "../envs/core.yaml"
     threads: 1

@@ -59,7 +59,7 @@ def test_slurm_jobs_go_where_they_should(second_run):
     for rule in GPU_RULES:
         print("GPU submit line:", next(c for c in gpu if f"rule_{rule}" in c))
     # one SLURM job per session for filtering + trajectory plot; no job for the summary
-    assert sum("group_pose_post_" in c for c in calls) == 2, calls
+    assert sum("group_pose_post" in c for c in calls) == 2, calls
     assert not any("rule_pose_filter" in c or "rule_pose_plot" in c or "rule_summary" in c
                    for c in calls), calls
     print(f"{len(calls)} SLURM jobs submitted")
