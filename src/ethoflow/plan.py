@@ -27,6 +27,8 @@ __all__ = ["Plan", "find_label_files", "load_plan", "make_plan", "plan_path", "s
 
 #: The demo writes its labels under this scorer.
 DEMO_SCORER = "synthetic"
+#: The stages a plan runs or skips, in order.
+STAGES = ("discover", "face", "pose", "embed", "segment")
 _IMAGES = (".png", ".jpg", ".jpeg")
 
 
@@ -92,9 +94,6 @@ class Plan:
                    list(data["unlabelled"]), dict(data["skipped"]))
 
 
-STAGES = ("discover", "face", "pose", "embed", "segment")
-
-
 def find_label_files(project: str | os.PathLike, explicit: bool = True) -> tuple[dict[str, str], list[str]]:
     """The labelled folders of a DeepLabCut-style project.
 
@@ -130,19 +129,19 @@ def find_label_files(project: str | os.PathLike, explicit: bool = True) -> tuple
             raise LabelError(f"pose.project {project}: no such folder")
         return {}, []
     data = project / "labeled-data"
+    csvs = sorted(p.name for p in project.glob("*.csv"))
+    hint = (f"; {project} has {', '.join(csvs[:3])} at its root (a Lightning Pose project? put "
+            "each video's frames and its labels file in labeled-data/<video>/)" if csvs else "")
     if not data.is_dir():
         if not explicit:
             return {}, []
-        csvs = sorted(p.name for p in project.glob("*.csv"))
-        hint = (f"; it has {', '.join(csvs[:3])} at its root (a Lightning Pose project? put each "
-                "video's frames and its labels file in labeled-data/<video>/)" if csvs else "")
         raise LabelError(f"pose.project {project}: no labeled-data/ folder; {layout}{hint}")
     loose = sorted(p.name for p in data.iterdir()
                    if p.is_file() and p.suffix.lower() in (*_IMAGES, ".csv", ".h5"))
     if loose:
         raise LabelError(
             f"{data}: holds {len(loose)} file(s) directly ({', '.join(loose[:3])}"
-            f"{', ...' if len(loose) > 3 else ''}); {layout}")
+            f"{', ...' if len(loose) > 3 else ''}); {layout}{hint}")
     found, waiting = {}, []
     for folder in sorted(p for p in data.iterdir() if p.is_dir()):
         try:

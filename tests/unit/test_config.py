@@ -30,3 +30,35 @@ def test_default_config_is_valid():
 def test_violations_name_the_key(config, match):
     with pytest.raises(ConfigError, match=match):
         check_config(config, SCHEMA)
+
+
+def test_defaults_are_filled_in_before_the_checks_across_keys():
+    """A config that names only its bodyparts still gets the embedding's default reference
+    points, which it lacks: caught, with the key (however the workflow was started)."""
+    with pytest.raises(ConfigError, match=r"'embed.align': bodycentre, neck not in pose.bodyparts"):
+        check_config({"pose": {"bodyparts": ["snout", "tailbase"]}}, SCHEMA)
+    check_config({"pose": {"bodyparts": ["snout", "tailbase"]}, "embed": {"enabled": False}}, SCHEMA)
+
+
+def test_config_slice_keeps_the_config_shape():
+    from ethoflow.config import config_slice
+
+    config = {"seed": 1, "pose": {"frames": {"n": 2}, "train": {"lr": 0.1}}}
+    piece = config_slice(config, ["pose.frames", "seed"])
+    assert piece == {"pose": {"frames": {"n": 2}}, "seed": 1}
+    piece["pose"]["frames"]["n"] = 3
+    assert config["pose"]["frames"]["n"] == 2  # a copy
+
+
+def test_the_last_runs_config(tmp_path):
+    from ethoflow.config import fill_defaults, last_run_note, load_schema, save_run_config
+
+    config = fill_defaults({}, load_schema(SCHEMA))
+    path = tmp_path / "results" / "config.yaml"
+    assert last_run_note(config, path) is None
+    save_run_config(config, path)
+    assert last_run_note(config, path) is None
+    changed = {**config, "face": {**config["face"], "ncomps": 3}}
+    assert "differs at face.ncomps" in last_run_note(changed, path)
+    with pytest.raises(ConfigError, match="made with another config.*face.ncomps"):
+        last_run_note(changed, path, report=True)

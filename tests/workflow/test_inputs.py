@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+import cv2
 import pandas as pd
 import pytest
 
@@ -41,12 +42,13 @@ def test_a_labels_folder_in_another_layout_is_an_error(tmp_path):
     project = tmp_path / "lp"
     (project / "labeled-data").mkdir(parents=True)
     (project / "CollectedData.csv").write_text("scorer\n")
-    write_video(project / "labeled-data" / "img0001.png", moving_scene(n=1))
+    cv2.imwrite(str(project / "labeled-data" / "img0001.png"), moving_scene(n=1)[0])
     sheet_project(tmp_path, pose={"project": "lp"})
     proc = snakemake(tmp_path, "-n", check=False)
     assert proc.returncode != 0
     assert "lp/labeled-data: holds 1 file(s) directly (img0001.png)" in proc.stdout
     assert "labeled-data/<video>/ holding the frames and CollectedData_<scorer>.h5 or .csv" in proc.stdout
+    assert "has CollectedData.csv at its root (a Lightning Pose project?" in proc.stdout
     (project / "labeled-data" / "img0001.png").unlink()
     (project / "labeled-data").rmdir()
     proc = snakemake(tmp_path, "-n", check=False)
