@@ -55,7 +55,8 @@ def main() -> int:
         tic = time.perf_counter()
         model_path = train([images[i] for i in tr], labels.xy[tr], BODYPARTS,
                            TrainParams(maxiters=args.iters, batch_size=args.batch, seed=shuffle,
-                                       flip_pairs=((1, 2),), display_iters=100, save_iters=500),
+                                       flip=True, flip_pairs=((1, 2),), display_iters=100,
+                                       save_iters=500),
                            out / f"shuffle{shuffle}")
         seconds = time.perf_counter() - tic
         model, _ = load_model(model_path, "cpu")

@@ -192,3 +192,18 @@ def test_a_network_trained_downsampled_predicts_in_original_pixels(tmp_path, rng
     assert model.downsample == 2.0
     got, _ = predict(model, np.stack(images))
     assert got.shape == (4, 1, 2) and (got >= -1).all() and (got <= 65).all()
+
+
+def test_flips_only_when_switched_on():
+    """pose.train.flip: a mirrored image swaps the flip pairs (the left point keeps its name and
+    lands where the mirror of the right one is); without it nothing is mirrored."""
+    image = np.zeros((64, 64, 3), np.uint8)
+    xy = np.array([[10.0, 30.0], [50.0, 30.0]])  # left, right
+
+    def augmented(p_flip):
+        return augment(image, xy, np.random.default_rng(0), [(0, 1)], scale=(1, 1), rotation=0,
+                       p_flip=p_flip)[1]
+
+    plain, mirrored = augmented(0.0), augmented(1.0)
+    assert plain[0, 0] < plain[1, 0] and mirrored[0, 0] < mirrored[1, 0]
+    np.testing.assert_allclose(mirrored[0, 0], 64 - plain[1, 0])
