@@ -52,14 +52,13 @@ def egocentric_features(df: pd.DataFrame, origin: str, heading: str, pcutoff: fl
     ValueError
         If a reference bodypart is not in the table or a bodypart is never above ``pcutoff``.
     """
-    parts = list(dict.fromkeys(df.columns.get_level_values("bodyparts")))
+    parts, xy, lik = pose_arrays(df)
     for name, part in (("origin", origin), ("heading", heading)):
         if part not in parts:
             raise ValueError(f"{source}: embed.align {name} bodypart '{part}' is not in the pose "
                              f"table (bodyparts: {', '.join(parts)})")
     if origin == heading:
         raise ValueError(f"{source}: embed.align needs two different bodyparts, got '{origin}' twice")
-    _, xy, lik = pose_arrays(df)
     if lik is not None:
         xy[lik < pcutoff] = np.nan
     good = np.isfinite(xy).all(axis=-1)

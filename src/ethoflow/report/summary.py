@@ -11,7 +11,7 @@ import pandas as pd
 
 from ethoflow.behaviour.io import read_segmentation
 from ethoflow.face.io import read_face
-from ethoflow.io.dlc import read_pose_table
+from ethoflow.io.dlc import pose_arrays, read_pose_table
 from ethoflow.io.files import atomic_path, provenance, write_table
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,11 @@ def face_summary(face_h5: str | os.PathLike, top: int = 5) -> dict:
 def pose_summary(pose_h5: str | os.PathLike, pcutoff: float) -> dict:
     """Per-session pose quality: mean likelihood, the share of frames where every bodypart
     is above ``pcutoff``, and the worst bodypart by that share."""
-    df = read_pose_table(pose_h5)
-    lik = df.xs("likelihood", level="coords", axis=1)
-    above = lik.to_numpy(float) >= pcutoff
-    per_part = pd.Series(above.mean(axis=0), index=lik.columns.get_level_values("bodyparts"))
+    parts, _, lik = pose_arrays(read_pose_table(pose_h5))
+    above = lik >= pcutoff
+    per_part = pd.Series(above.mean(axis=0), index=parts)
     return {
-        "pose_mean_likelihood": round(float(np.nanmean(lik.to_numpy(float))), 4),
+        "pose_mean_likelihood": round(float(np.nanmean(lik)), 4),
         "pose_frames_all_above_pcutoff": round(float(above.all(axis=1).mean()), 4),
         "pose_worst_bodypart": f"{per_part.idxmin()} ({per_part.min():.2f})",
     }
