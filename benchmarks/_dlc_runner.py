@@ -10,6 +10,13 @@ What it does
       analyze_videos call (model build + snapshot load + decode + inference + writing
       the .h5); frames is the number of rows in the .h5 DLC wrote. Everything DLC
       prints goes to stderr.
+  train mode:    _dlc_runner.py --train EPOCHS [--batch 8] [--project DIR]
+      Runs deeplabcut.train_network(config, shuffle=1, device="cpu", epochs=EPOCHS,
+      batch_size=B) from the untrained snapshot of setup mode (its backbone set to
+      pretrained: false, so nothing is downloaded): DLC's own data loading, augmentation,
+      forward, loss and backward on the open-field training frames at their full size.
+      Prints ONE JSON line: {"wall_s", "epochs", "batch", "images", "iterations"}; the
+      caller subtracts a shorter run to remove start-up time.
   setup mode:    _dlc_runner.py --setup [--project DIR] [--data SRC]
       Builds, without any network access, a single-animal bottom-up project with DLC's
       default `resnet_50` PyTorch model (timm `resnet50_gn` backbone + heatmap head):
@@ -98,6 +105,32 @@ def analyse(project: Path, video: Path, outdir: Path, batch: int) -> dict:
     return {"wall_s": round(wall, 3), "frames": frames, "fps": round(frames / wall, 3)}
 
 
+def train(project: Path, epochs: int, batch: int) -> dict:
+    import math
+
+    import deeplabcut
+    import yaml
+    from deeplabcut.utils import auxiliaryfunctions as af
+
+    config = str(project / "config.yaml")
+    cfg = af.read_config(config)
+    train_dir = project / af.get_model_folder(cfg["TrainingFraction"][0], 1, cfg,
+                                              engine=deeplabcut.Engine.PYTORCH) / "train"
+    pcfg_path = train_dir / "pytorch_config.yaml"
+    pcfg = yaml.safe_load(pcfg_path.read_text())
+    pcfg["model"]["backbone"]["pretrained"] = False  # never download ImageNet weights
+    pcfg_path.write_text(yaml.safe_dump(pcfg))
+    snapshot = sorted(train_dir.glob("snapshot-*.pt"))[0]
+    images = len(list((project / "labeled-data" / "m4s1").glob("*.png")))
+    n_train = round(images * cfg["TrainingFraction"][0])
+    t0 = time.perf_counter()
+    deeplabcut.train_network(config, shuffle=1, device="cpu", snapshot_path=str(snapshot),
+                             epochs=epochs, batch_size=batch, save_epochs=10_000)
+    wall = time.perf_counter() - t0
+    return {"wall_s": round(wall, 3), "epochs": epochs, "batch": batch, "images": n_train,
+            "iterations": epochs * math.ceil(n_train / batch)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("video", nargs="?", type=Path)
@@ -105,15 +138,19 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--project", type=Path, default=DEFAULT_PROJECT)
     ap.add_argument("--setup", action="store_true", help="build the offline project + snapshot")
+    ap.add_argument("--train", type=int, metavar="EPOCHS", help="time DLC's training for EPOCHS")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="DLC open-field demo folder")
     a = ap.parse_args()
-    if not a.setup and (a.video is None or a.outdir is None):
+    if not a.setup and a.train is None and (a.video is None or a.outdir is None):
         ap.error("VIDEO and OUTDIR are required unless --setup")
     with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the JSON line only
         if a.setup:
             setup(a.project.resolve(), a.data)
             return
-        result = analyse(a.project.resolve(), a.video.resolve(), a.outdir.resolve(), a.batch)
+        if a.train is not None:
+            result = train(a.project.resolve(), a.train, a.batch)
+        else:
+            result = analyse(a.project.resolve(), a.video.resolve(), a.outdir.resolve(), a.batch)
     print(json.dumps(result), flush=True)
 
 

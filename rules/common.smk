@@ -219,6 +219,8 @@ def get_pose_outputs(wildcards):
         out.append("results/pose/demo_check.tsv")
     if POSE["video"]["enabled"]:
         patterns.append("results/pose/videos/{session}_labeled.mp4")
+    if POSE["skeleton"]:
+        patterns.append("results/pose/skeleton/{session}.csv")
     for pattern in patterns:
         out += expand(pattern, session=sessions)
     return out

@@ -1,4 +1,5 @@
-# DLC's filterpredictions: the _filtered pose table of each session.
+# DLC's filterpredictions: the _filtered pose table of each session (swapped bodyparts traded
+# back first), and DLC's analyzeskeleton on it.
 
 
 rule pose_filter:
@@ -20,3 +21,25 @@ rule pose_filter:
         config=settings("pose.filter"),
     script:
         "../scripts/pose_filter.py"
+
+
+# DLC's analyzeskeleton: length, orientation and likelihood of every bone, per frame.
+rule pose_skeleton:
+    input:
+        "results/pose/{session}_filtered.h5",
+    output:
+        "results/pose/skeleton/{session}.csv",
+    log:
+        logfile("pose/skeleton", "{session}"),
+    group:
+        "pose_post"
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(10),
+    params:
+        config=settings("pose.skeleton"),
+    script:
+        "../scripts/pose_skeleton.py"

@@ -92,7 +92,8 @@ def test_the_report(demo_run, tmp_path):
 
 
 POSE_CHAIN = {"pose_infer", "pose_filter", "pose_plot", "pose_export", "pose_video",
-              "pose_demo_check"}
+              "pose_skeleton", "pose_demo_check"}
+FILTERED = {"pose_filter", "pose_plot", "pose_export", "pose_skeleton"}
 BEHAVIOUR = {"embed_train", "embed_session", "segment_fit", "segment_session", "segment_usage",
              "segment_demo_check", "summary"}
 MOTIFS = {"segment_fit", "segment_session", "segment_usage", "segment_demo_check", "summary"}
@@ -113,10 +114,14 @@ RERUNS = {
     "pose.evaluate.pcutoff": (0.5, {"pose_evaluate", "pose_plot", "pose_video", "pose_demo_check", "summary"}),
     "pose.inference.batch_size": (4, POSE_CHAIN | BEHAVIOUR),
     "pose.inference.save_as": (["csv", "tsv"], {"pose_export"}),
-    "pose.filter.window": (3, {"pose_filter", "pose_plot", "pose_export"} | BEHAVIOUR),
-    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video"}),
+    "pose.inference.likelihood": ("peak", {"pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
+    "pose.filter.window": (3, FILTERED | BEHAVIOUR),
+    "pose.filter.repair_swaps": (False, FILTERED | BEHAVIOUR),
+    "pose.filter.broken_z": (None, FILTERED | BEHAVIOUR),
+    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video", "pose_skeleton"}),
     "pose.video.trail": (2, {"pose_video"}),
     "pose.outliers.epsilon": (10, set()),
+    "pose.outliers.skeleton_z": (3, set()),
     "embed.pcutoff": (0.1, BEHAVIOUR),
     "embed.model.epochs": (2, BEHAVIOUR),
     "segment.n_init": (3, MOTIFS),

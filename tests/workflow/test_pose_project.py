@@ -58,7 +58,7 @@ def test_a_new_video_runs_only_its_own_chain(pose_run):
     add_session(w, "b2", 7, labelled=False)
     write_sheet(w, {s: f"videos/{s}.mp4" for s in ("a1", "b1", "b2")})
     snakemake(w, "results/discover/sessions.tsv")
-    assert planned_rules(w) == {"pose_infer", "pose_filter", "pose_plot",
+    assert planned_rules(w) == {"pose_infer", "pose_filter", "pose_plot", "pose_skeleton",
                                 "embed_session", "segment_session", "segment_usage", "summary"}
 
 

@@ -37,6 +37,7 @@ def evaluate(
     out_csv: str | os.PathLike,
     pcutoff: float = 0.6,
     device: str = "auto",
+    likelihood: str = "unique",
 ) -> dict:
     """Predict every labelled image of the dataset and write the error table.
 
@@ -56,7 +57,7 @@ def evaluate(
         raise ValueError(f"{model_path}: model bodyparts {bodyparts} differ from the dataset's "
                          f"{labels.bodyparts} ({dataset_path})")
     images = load_images(labels.images, project)
-    pred, lik = predict_images(model, images)
+    pred, lik = predict_images(model, images, likelihood=likelihood)
     err = pixel_errors(pred, labels.xy)
     train, test = np.array(dataset["train"], int), np.array(dataset["test"], int)
     table = error_table(err, lik, train, test, bodyparts, pcutoff)
@@ -80,9 +81,11 @@ def evaluate_shuffle(model: str, dataset_json: str, project: str, out_csv: str, 
     Parameters
     ----------
     config
-        The keys this stage reads: ``pose.evaluate.pcutoff`` and ``pose.inference.device``.
+        The keys this stage reads: ``pose.evaluate.pcutoff``, ``pose.inference.device`` and
+        ``pose.inference.likelihood``.
     """
     pcutoff = config["pose"]["evaluate"]["pcutoff"]
-    result = evaluate(model, dataset_json, project, out_csv, pcutoff, config["pose"]["inference"]["device"])
+    inf = config["pose"]["inference"]
+    result = evaluate(model, dataset_json, project, out_csv, pcutoff, inf["device"], inf["likelihood"])
     plot_evaluation(result, png, pcutoff, title=Path(out_csv).parent.name)
     return result["table"]

@@ -14,12 +14,22 @@ filtered with one of:
     likelihood falls, so confident points are trusted and doubtful ones are
     bridged. This plays the role of DLC's ARIMA option.
 
-The output has the same format (likelihood column unchanged). :func:`filter_session` is
-the ``pose_filter`` stage.
+Two checks of the whole body come first, for errors no filter of single tracks can see
+(both learn the body from the session's own frames, :mod:`ethoflow.pose.skeleton`):
+
+- ``swaps``: bodyparts that traded places (a head-tail or left-right swap) are traded
+  back where one exchange makes the body consistent again;
+- ``broken_z``: a point that breaks the body (its distances to two or more other points
+  more than ``broken_z`` robust SDs off, as the snout predicted on the tail base) gets
+  likelihood 0, so it is interpolated like any point below ``p_bound``.
+
+The output has the same format; likelihoods are unchanged but for traded points (which
+keep their own) and broken ones (0). :func:`filter_session` is the ``pose_filter`` stage.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import numpy as np
@@ -28,6 +38,9 @@ from scipy.ndimage import median_filter
 from scipy.signal import savgol_filter
 
 from ethoflow.io.dlc import pose_arrays, pose_dataframe, read_pose_table, write_pose_table
+from ethoflow.pose.skeleton import body_model, broken_points, repair_swaps
+
+log = logging.getLogger(__name__)
 
 __all__ = ["filter_pose", "filter_session", "interpolate_missing", "kalman_smooth"]
 
@@ -87,13 +100,27 @@ def kalman_smooth(z: np.ndarray, likelihood: np.ndarray, process_sd: float = 2.0
 
 
 def filter_pose(df: pd.DataFrame, method: str = "median", window: int = 5, p_bound: float = 0.01,
-                polyorder: int = 3, process_sd: float = 2.0) -> pd.DataFrame:
-    """Filter a DLC pose table (see the module doc); returns a new table of the same shape."""
+                polyorder: int = 3, process_sd: float = 2.0, swaps: bool = False,
+                broken_z: float | None = None) -> pd.DataFrame:
+    """Filter a DLC pose table (see the module doc); returns a new table of the same shape.
+    ``swaps``: repair swapped bodyparts first; ``broken_z``: drop points that break the body."""
     if method not in ("median", "savgol", "kalman"):
         raise ValueError(f"filter method must be median, savgol or kalman, got {method!r}")
     if window < 1 or (method == "savgol" and (window % 2 == 0 or window <= polyorder)):
         raise ValueError(f"window {window} does not fit method {method} (savgol: odd, > polyorder)")
+    if swaps:
+        df, repaired = repair_swaps(df, p_bound)
+        log.info("%d of %d frames had two bodyparts traded back", int(repaired.sum()), len(df))
     parts, xy, lik = pose_arrays(df)
+    if broken_z:
+        body = body_model(xy, lik, p_bound)
+        if body is None:
+            log.warning("too few frames with every bodypart found to learn the body: none dropped")
+        else:
+            broken = broken_points(body, np.where((lik >= p_bound)[..., None], xy, np.nan), broken_z)
+            lik = np.where(broken, 0.0, lik)
+            log.info("%d points in %d frames broke the body: dropped and interpolated", int(broken.sum()),
+                     int(broken.any(axis=1).sum()))
     smooth = np.empty_like(xy)
     for k in range(len(parts)):
         low = ~(lik[:, k] >= p_bound)
@@ -124,6 +151,6 @@ def filter_session(pose_h5: str, out_h5: str, config: Mapping) -> pd.DataFrame:
     """
     f = config["pose"]["filter"]
     df = filter_pose(read_pose_table(pose_h5), f["method"], f["window"], f["p_bound"], f["polyorder"],
-                     f["process_sd"])
+                     f["process_sd"], f["repair_swaps"], f["broken_z"])
     write_pose_table(df, out_h5)
     return df

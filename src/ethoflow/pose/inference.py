@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 
 from ethoflow.device import use_threads
 from ethoflow.exceptions import VideoError
@@ -21,29 +22,57 @@ from ethoflow.sessions.discover import video_info
 
 log = logging.getLogger(__name__)
 
-__all__ = ["analyze_session", "analyze_video", "decode", "predict", "predict_images", "scorer_name"]
+__all__ = ["LIKELIHOODS", "analyze_session", "analyze_video", "decode", "predict", "predict_images", "scorer_name"]
 
 
-def decode(heat_logits: torch.Tensor, offsets: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates (B, K, 2) in input pixels and likelihoods (B, K) from network outputs."""
+LIKELIHOODS = ("unique", "peak")
+
+
+def decode(heat_logits: torch.Tensor, offsets: torch.Tensor, likelihood: str = "unique",
+           radius: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates (B, K, 2) in input pixels and likelihoods (B, K) from network outputs.
+
+    The coordinate is the best heatmap cell's centre plus its offset. The likelihood is
+
+    ``peak``
+        the sigmoid of the best cell's logit, ``p1``, as DeepLabCut reports it;
+    ``unique``
+        that, times the best cell's share of the two best separate places,
+        ``p1 * p1 / (p1 + p2)``, where ``p2`` is the sigmoid of the best other local
+        maximum of the heatmap more than ``radius`` cells from the peak (0 if none). A
+        network torn between two places (the snout on the snout or on the tail base) is
+        at most half sure, however strong both peaks are; a single clear peak keeps its
+        likelihood.
+    """
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, got {likelihood!r}")
     b, k, h, w = heat_logits.shape
-    flat = heat_logits.view(b, k, -1)
+    flat = heat_logits.reshape(b, k, -1)
     peak, idx = flat.max(dim=-1)
     iy, ix = idx // w, idx % w
-    off = offsets.view(b, k, 2, -1).gather(3, idx[:, :, None, None].expand(b, k, 2, 1))[..., 0]
+    off = offsets.reshape(b, k, 2, -1).gather(3, idx[:, :, None, None].expand(b, k, 2, 1))[..., 0]
     x = (ix.float() + 0.5 + off[..., 0]) * STRIDE
     y = (iy.float() + 0.5 + off[..., 1]) * STRIDE
     xy = torch.stack([x, y], dim=-1)
-    return xy.cpu().numpy().astype(np.float64), torch.sigmoid(peak).cpu().numpy().astype(np.float64)
+    lik = torch.sigmoid(peak)
+    if likelihood == "unique":
+        gy = torch.arange(h, device=flat.device).view(1, 1, h, 1)
+        gx = torch.arange(w, device=flat.device).view(1, 1, 1, w)
+        near = (gy - iy[..., None, None]) ** 2 + (gx - ix[..., None, None]) ** 2 <= radius**2
+        local = heat_logits >= F.max_pool2d(heat_logits, 3, 1, 1)
+        other = heat_logits.masked_fill(near | ~local, float("-inf")).reshape(b, k, -1).amax(dim=-1)
+        lik = lik * lik / (lik + torch.sigmoid(other))
+    return xy.cpu().numpy().astype(np.float64), lik.cpu().numpy().astype(np.float64)
 
 
 @torch.inference_mode()
-def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None,
+            likelihood: str = "unique") -> tuple[np.ndarray, np.ndarray]:
     """Keypoints (B, K, 2) in original pixels and likelihoods (B, K) for BGR images (B, H, W, 3).
 
     ``downsample`` > 1 shrinks the images before the network (faster); coordinates are
     reported in the original pixels. None: the factor the network was trained with.
+    ``likelihood``: see :func:`decode`.
     """
     device = next(model.parameters()).device
     if downsample is None:
@@ -53,13 +82,13 @@ def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None
         shrunk, _, scale = resize(list(images), None, downsample)
         images = np.stack(shrunk)
     logits, offsets = model(to_tensor(images, device))
-    xy, lik = decode(logits, offsets)
+    xy, lik = decode(logits, offsets, likelihood)
     xy = (xy + 0.5) / np.asarray(scale) - 0.5
     return xy, lik
 
 
-def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8,
+                   likelihood: str = "unique") -> tuple[np.ndarray, np.ndarray]:
     """Predictions for a list of images (batched where consecutive images share a size)."""
     xys, liks = [], []
     i = 0
@@ -67,7 +96,7 @@ def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8
         j = i + 1
         while j < len(images) and j - i < batch_size and images[j].shape == images[i].shape:
             j += 1
-        xy, lik = predict(model, np.stack(images[i:j]))
+        xy, lik = predict(model, np.stack(images[i:j]), likelihood=likelihood)
         xys.append(xy)
         liks.append(lik)
         i = j
@@ -83,6 +112,7 @@ def analyze_video(
     batch_size: int = 8,
     downsample: float | None = None,
     nframes_expected: int | None = None,
+    likelihood: str = "unique",
 ) -> dict:
     """Predict every frame of ``video`` and write the DLC pose table ``out_h5``.
 
@@ -94,6 +124,8 @@ def analyze_video(
     ----------
     model, bodyparts
         From :func:`ethoflow.pose.network.load_model`.
+    likelihood
+        ``unique`` or ``peak`` (DLC's): see :func:`decode`.
 
     Returns
     -------
@@ -109,7 +141,7 @@ def analyze_video(
     xys, liks = [], []
     n = 0
     for chunk in iter_frame_chunks(video, batch_size, gray=False):
-        xy, lik = predict(model, chunk, downsample)
+        xy, lik = predict(model, chunk, downsample, likelihood)
         xys.append(xy)
         liks.append(lik)
         n += len(chunk)
@@ -138,7 +170,7 @@ def analyze_session(model_pt: str, video: str, record_json: str, out_h5: str, co
     ----------
     config
         The keys this stage reads: ``pose.inference`` (shuffle, batch size, downsampling,
-        device) and ``pose.dataset.iteration`` (both name the network in the scorer).
+        likelihood, device) and ``pose.dataset.iteration`` (both name the network in the scorer).
     """
     info = video_info(record_json, video)
     inf = config["pose"]["inference"]
@@ -146,4 +178,5 @@ def analyze_session(model_pt: str, video: str, record_json: str, out_h5: str, co
     model, bodyparts = load_model(model_pt, inf["device"])
     scorer = scorer_name(model.train_params, config["pose"]["dataset"]["iteration"], inf["shuffle"])
     return analyze_video(model, bodyparts, video, out_h5, scorer, batch_size=inf["batch_size"],
-                         downsample=inf["downsample"], nframes_expected=info["nframes"])
+                         downsample=inf["downsample"], nframes_expected=info["nframes"],
+                         likelihood=inf["likelihood"])

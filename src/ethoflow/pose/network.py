@@ -8,7 +8,8 @@ cell's predicted offset, so the precision is not limited by the stride. The
 likelihood is the sigmoid of the peak logit (see :mod:`ethoflow.pose.inference`).
 
 The default backbone is small and trained from scratch (no weights are ever
-downloaded); ``efficientnet_lite0`` loads ImageNet weights from a local file.
+downloaded); ``efficientnet_lite0`` and ``resnet_50`` (DeepLabCut's default) load
+ImageNet weights from a local file.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ __all__ = [
     "STRIDE",
     "EfficientNetLite0",
     "PoseNet",
+    "ResNet50",
     "SmallBackbone",
     "build_model",
+    "load_backbone_weights",
     "load_model",
     "pad16",
     "resize",
@@ -142,26 +145,94 @@ class EfficientNetLite0(nn.Module):
         return feats[0], feats[1], feats[2]
 
     def load_pretrained(self, path: str | os.PathLike) -> None:
-        """Load ImageNet weights from a local state-dict file (the layers after the cut are ignored).
-
-        Raises
-        ------
-        ValueError
-            If the file lacks one of this network's parameters or has it in another shape.
-        """
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(state, dict) and "state_dict" in state:
-            state = state["state_dict"]
-        own = self.state_dict()
-        bad = [k for k, v in own.items() if k not in state or tuple(state[k].shape) != tuple(v.shape)]
-        if bad:
-            raise ValueError(f"{path}: not an EfficientNet-Lite0 state dict ({len(bad)} parameters "
-                             f"missing or of another shape, e.g. {bad[0]})")
-        self.load_state_dict({k: state[k] for k in own})
-        log.info("loaded pretrained EfficientNet-Lite0 weights from %s", path)
+        """Load ImageNet weights from a local state-dict file (see :func:`load_backbone_weights`)."""
+        load_backbone_weights(self, path, "EfficientNet-Lite0")
 
 
-BACKBONES = ("small", "efficientnet_lite0")
+class _Bottleneck(nn.Module):
+    """ResNet v1.5 bottleneck (stride on the 3x3 conv), torchvision's parameter names."""
+
+    def __init__(self, cin: int, mid: int, stride: int) -> None:
+        super().__init__()
+        cout = 4 * mid
+        self.conv1 = nn.Conv2d(cin, mid, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid)
+        self.conv2 = nn.Conv2d(mid, mid, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.conv3 = nn.Conv2d(mid, cout, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                           if stride != 1 or cin != cout else None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = F.relu(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class ResNet50(nn.Module):
+    """ResNet-50 (He et al. 2016), DeepLabCut's default backbone, cut after its stride-16
+    stage (``layer3``): features at strides 4, 8 and 16.
+
+    Parameter names are torchvision's (and timm's ``resnet50``), so their ImageNet
+    checkpoints (e.g. torchvision's ``resnet50-11ad3fa6.pth``) load with
+    :meth:`load_pretrained`; ``layer4`` and ``fc`` are ignored.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        layers, cin = [], 64
+        for mid, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2)):
+            stage = [_Bottleneck(cin, mid, stride)] + [_Bottleneck(4 * mid, mid, 1) for _ in range(blocks - 1)]
+            layers.append(nn.Sequential(*stage))
+            cin = 4 * mid
+        self.layer1, self.layer2, self.layer3 = layers
+        self.channels = (256, 512, 1024)
+        self.register_buffer("mean", torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = self.maxpool(F.relu(self.bn1(self.conv1((x - self.mean) / self.std))))
+        f4 = self.layer1(x)
+        f8 = self.layer2(f4)
+        return f4, f8, self.layer3(f8)
+
+    def load_pretrained(self, path: str | os.PathLike) -> None:
+        """Load ImageNet weights from a local state-dict file (see :func:`load_backbone_weights`)."""
+        load_backbone_weights(self, path, "ResNet-50")
+
+
+def load_backbone_weights(backbone: nn.Module, path: str | os.PathLike, name: str) -> None:
+    """Load a backbone's weights from a local state-dict file (a bare state dict, or one
+    under ``state_dict``); parameters the backbone does not have (its cut-off layers and
+    classifier) are ignored.
+
+    Raises
+    ------
+    ValueError
+        If the file lacks one of the backbone's parameters or has it in another shape.
+    """
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    own = backbone.state_dict()
+    bad = [k for k, v in own.items() if k not in state or tuple(state[k].shape) != tuple(v.shape)]
+    if bad:
+        raise ValueError(f"{path}: not {name} weights ({len(bad)} parameters missing or of another "
+                         f"shape, e.g. {bad[0]})")
+    backbone.load_state_dict({k: state[k] for k in own})
+    log.info("loaded pretrained %s weights from %s", name, path)
+
+
+BACKBONES = {"small": SmallBackbone, "efficientnet_lite0": EfficientNetLite0, "resnet_50": ResNet50}
 
 
 class PoseNet(nn.Module):
@@ -176,15 +247,15 @@ class PoseNet(nn.Module):
         Channels of the small backbone's first stage (later stages use 1.5x, 2x, 3x);
         the decoder has ``3 * width`` channels whatever the backbone.
     backbone
-        ``"small"`` (trained from scratch) or ``"efficientnet_lite0"`` (best with
-        pretrained ImageNet weights, see :meth:`EfficientNetLite0.load_pretrained`).
+        ``"small"`` (trained from scratch), ``"efficientnet_lite0"`` or ``"resnet_50"``
+        (both best with pretrained ImageNet weights, see ``load_pretrained``).
     """
 
     def __init__(self, n_keypoints: int, width: int = 32, backbone: str = "small") -> None:
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"unknown backbone {backbone!r} (known: {', '.join(BACKBONES)})")
-        self.backbone = SmallBackbone(width) if backbone == "small" else EfficientNetLite0()
+        self.backbone = SmallBackbone(width) if backbone == "small" else BACKBONES[backbone]()
         c4, c8, c16 = self.backbone.channels
         d = 3 * width
         self.lat16 = nn.Identity() if c16 == d else nn.Conv2d(c16, d, 1)

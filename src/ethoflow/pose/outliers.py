@@ -9,7 +9,17 @@ A frame is a candidate when, for any bodypart,
 ``fitting``
     the prediction departs more than ``epsilon`` pixels from a state-space
     (constant-velocity Kalman) smoothing of the trajectory, which DLC calls
-    the ARIMA/"fitting" method.
+    the ARIMA/"fitting" method;
+``swap``
+    exchanging two bodyparts makes the body consistent again (two points traded places:
+    a head-tail or left-right swap, see :mod:`ethoflow.pose.skeleton`), which a confident
+    network can do for runs of frames without any jump or low likelihood inside the run;
+``skeleton``
+    a distance between two bodyparts is more than ``skeleton_z`` robust SDs from its
+    usual value in the session (a bone too long or too short: a point on the wrong part).
+
+``swap`` and ``skeleton`` learn the body from the session's own frames (every point at
+least ``p_bound`` likely), so they hold while most frames are right.
 
 Up to ``numframes2pick`` candidates, spread over the video, are extracted into
 ``labeled-data/<video>/`` next to any existing labels, with the network's
@@ -32,16 +42,17 @@ from ethoflow.io.dlc import pose_arrays, pose_dataframe, read_pose_table, write_
 from ethoflow.io.files import provenance, write_table
 from ethoflow.pose.filtering import kalman_smooth
 from ethoflow.pose.frames import frame_name, write_frames
+from ethoflow.pose.skeleton import body_model, distance_z, find_swaps
 
 log = logging.getLogger(__name__)
 
 __all__ = ["METHODS", "extract_outliers", "outlier_flags", "outliers_session", "pick_outliers"]
 
-METHODS = ("jump", "uncertain", "fitting")
+METHODS = ("jump", "uncertain", "fitting", "swap", "skeleton")
 
 
 def outlier_flags(df: pd.DataFrame, methods: list[str], epsilon: float = 20.0, p_bound: float = 0.01,
-                  process_sd: float = 2.0) -> pd.DataFrame:
+                  process_sd: float = 2.0, skeleton_z: float = 5.0) -> pd.DataFrame:
     """One boolean column per method: is frame ``t`` an outlier by that criterion?"""
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
@@ -61,6 +72,18 @@ def outlier_flags(df: pd.DataFrame, methods: list[str], epsilon: float = 20.0, p
             fit = np.stack([kalman_smooth(xy[:, k, c], w, process_sd) for c in (0, 1)], -1)
             dev[:, k] = np.linalg.norm(xy[:, k] - fit, axis=-1)
         flags["fitting"] = (np.nan_to_num(dev) > epsilon).any(axis=1)
+    if {"swap", "skeleton"} & set(methods):
+        body = body_model(xy, lik, p_bound)
+        if body is None:
+            log.warning("fewer than 10 frames with every bodypart found: swap and skeleton checks skipped")
+        seen = np.where((lik >= p_bound)[..., None], xy, np.nan)
+        if "swap" in methods:
+            flags["swap"] = (find_swaps(body, seen)[0][:, 0] >= 0) if body else np.zeros(len(xy), bool)
+        if "skeleton" in methods:
+            if body:
+                flags["skeleton"] = (np.abs(np.nan_to_num(distance_z(body, seen))) > skeleton_z).any(axis=1)
+            else:
+                flags["skeleton"] = np.zeros(len(xy), bool)
     return pd.DataFrame(flags, index=df.index)
 
 
@@ -121,7 +144,8 @@ def outliers_session(video: str, pose_h5: str, folder: str, project: str, out_ts
     pose, seed = config["pose"], config["seed"]
     o = pose["outliers"]
     df = read_pose_table(pose_h5)
-    flags = outlier_flags(df, o["methods"], o["epsilon"], o["p_bound"], pose["filter"]["process_sd"])
+    flags = outlier_flags(df, o["methods"], o["epsilon"], o["p_bound"], pose["filter"]["process_sd"],
+                          o["skeleton_z"])
     frames = np.sort(pick_outliers(flags, o["numframes2pick"], seed))
     extract_outliers(video, df, frames, folder, pose["dataset"]["iteration"], project)
     table = flags.iloc[frames].reset_index(names="frame")

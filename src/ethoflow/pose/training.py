@@ -102,7 +102,9 @@ def augment(image: np.ndarray, xy: np.ndarray, rng: np.random.Generator, flip_pa
     a = rng.uniform(-rotation, rotation)
     m = cv2.getRotationMatrix2D((w / 2, h / 2), a, s)
     m[:, 2] += rng.uniform(-0.1, 0.1, 2) * (w, h)
-    out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    # a constant border: a reflected one would mirror the animal into the picture, unlabelled
+    out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=tuple(float(v) for v in cv2.mean(image)[:3]))
     pts = np.concatenate([xy, np.ones((len(xy), 1))], axis=1) @ m.T
     if rng.random() < p_flip:
         out = out[:, ::-1]
@@ -143,6 +145,9 @@ class TrainParams:
     flip : bool
         Mirror half the training images left-right, swapping ``flip_pairs`` (for top or
         bottom views of a left-right symmetric animal; DLC's ``fliplr``).
+    rotation : float
+        Training images are rotated by a random angle in ``[-rotation, rotation]`` degrees.
+        180 (any heading) suits top and bottom views, where the animal can face any way.
     seed : int
         Seeds initialisation, batch order and augmentation.
     device : str
@@ -162,6 +167,7 @@ class TrainParams:
     pretrained: str = ""
     downsample: float = 1.0
     flip: bool = False
+    rotation: float = 25.0
     seed: int = 0
     device: str = "auto"
     flip_pairs: tuple[tuple[int, int], ...] = field(default_factory=tuple)
@@ -258,7 +264,7 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
         batch, targets = [], []
         for i in idx:
             img, pts = augment(images[i], xy[i], rng, list(params.flip_pairs),
-                               p_flip=0.5 if params.flip else 0.0)
+                               rotation=params.rotation, p_flip=0.5 if params.flip else 0.0)
             batch.append(img)
             targets.append(make_targets(pts, out_shape))
         # NCHW-contiguous for training: oneDNN's channels-last backward kernels corrupt memory

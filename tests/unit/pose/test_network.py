@@ -158,7 +158,7 @@ def test_efficientnet_backbone_loads_the_wheels_imagenet_weights(tmp_path):
     assert logits.shape == (1, 3, 16, 20) and offsets.shape == (1, 3, 2, 16, 20)
     bad = tmp_path / "other.pth"
     torch.save(PoseNet(3, 8).state_dict(), bad)
-    with pytest.raises(ValueError, match="not an EfficientNet-Lite0 state dict"):
+    with pytest.raises(ValueError, match="not EfficientNet-Lite0 weights"):
         build_model(3, backbone="efficientnet_lite0", pretrained=str(bad))
     with pytest.raises(FileNotFoundError, match="pretrained weights not found"):
         build_model(3, backbone="efficientnet_lite0", pretrained=str(tmp_path / "none.pth"))
@@ -207,3 +207,36 @@ def test_flips_only_when_switched_on():
     plain, mirrored = augmented(0.0), augmented(1.0)
     assert plain[0, 0] < plain[1, 0] and mirrored[0, 0] < mirrored[1, 0]
     np.testing.assert_allclose(mirrored[0, 0], 64 - plain[1, 0])
+
+
+def test_resnet50_loads_torchvision_named_weights(tmp_path):
+    from ethoflow.pose.network import ResNet50
+
+    net = ResNet50()
+    state = {k: torch.randn_like(v) if v.is_floating_point() else v for k, v in net.state_dict().items()}
+    state["fc.weight"] = torch.zeros(1000, 2048)  # a classifier the cut network ignores
+    torch.save(state, tmp_path / "resnet50.pth")
+    model = build_model(3, backbone="resnet_50", pretrained=str(tmp_path / "resnet50.pth"))
+    assert torch.equal(model.backbone.layer3[5].conv3.weight, state["layer3.5.conv3.weight"])
+    logits, offsets = model.eval()(torch.zeros(1, 3, 64, 96))
+    assert logits.shape == (1, 3, 16, 24) and offsets.shape == (1, 3, 2, 16, 24)
+    del state["layer2.0.downsample.0.weight"]
+    torch.save(state, tmp_path / "broken.pth")
+    with pytest.raises(ValueError, match="not ResNet-50 weights .* layer2.0.downsample.0.weight"):
+        build_model(3, backbone="resnet_50", pretrained=str(tmp_path / "broken.pth"))
+
+
+def test_unique_likelihood_halves_a_two_peaked_heatmap():
+    logits = torch.full((1, 2, 20, 20), -8.0)
+    logits[0, 0, 5, 5] = logits[0, 0, 15, 15] = 3.0  # torn between two places
+    logits[0, 1, 5, 5] = 3.0
+    logits[0, 1, 6, 5] = 2.5  # the same place: not a second peak
+    offsets = torch.zeros(1, 2, 2, 20, 20)
+    _, peak = decode(logits, offsets, "peak")
+    _, unique = decode(logits, offsets, "unique")
+    p = 1 / (1 + np.exp(-3.0))
+    np.testing.assert_allclose(peak[0], [p, p], rtol=1e-5)
+    np.testing.assert_allclose(unique[0, 0], p / 2, rtol=1e-5)
+    assert unique[0, 1] == pytest.approx(p, rel=1e-3)
+    with pytest.raises(ValueError, match="likelihood must be one of"):
+        decode(logits, offsets, "softmax")
