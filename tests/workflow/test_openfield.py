@@ -45,6 +45,8 @@ def test_the_openfield_example_runs_to_the_end(tmp_path):
     assert "runs: discover, pose, embed, segment (pose: 1 labelled folder(s)" in proc.stdout
     pose = read_pose_table(run / "results/pose/m3v1mp4.h5")
     assert pose.shape == (2330, 12)
+    bones = pd.read_csv(run / "results/pose/skeleton/m3v1mp4.csv", header=[0, 1], index_col=0)
+    assert len(bones) == 2330 and ("snout_leftear", "orientation") in bones
     errors = pd.read_csv(run / "results/pose/iteration-0/shuffle1/evaluation.csv", comment="#")
     assert errors["train_n"][0] > 0
     summary = pd.read_csv(run / "results/summary.tsv", sep="\t", comment="#")

