@@ -239,7 +239,7 @@ def plot_reliability(results: dict, png: Path) -> None:
         ax.axvline(PCUTOFF, color="grey", ls=":")
         ax.set_xlabel(f"likelihood ({kind})")
         ax.set_title(kind)
-    axes[0].set_ylabel("share of points grossly wrong (swap / jump)")
+    axes[0].set_ylabel("share of points grossly wrong\n(swap, jump, broken body)")
     axes[0].legend(fontsize=7)
     save_figure(fig, png, "benchmarks/pose_generalisation.py: reliability of the likelihood on m3v1")
 
