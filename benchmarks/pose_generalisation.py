@@ -21,8 +21,10 @@ that need none:
   frames' (the snout on the tail base, an ear on the far side of the arena).
 
 Per variant the table gives the frames with a gross point by any check (gross), the
-frames with a swap, the swap runs and the longest, the same after the filter's swap repair (``repair_swaps``, which learns the
-body from the session itself), the outlier stage's recall of the gross frames
+frames with a swap, the swap runs and the longest; the gross frames left after the filter's
+swap repair alone (repaired) and after the whole default filter (filtered: swaps traded
+back, points that break the body dropped and interpolated, median of 5 frames; the filter
+learns the body from the session itself); the outlier stage's recall of the gross frames
 (``swap``, ``skeleton`` and ``jump`` at 50 px), and for each likelihood (``peak``, DLC's;
 ``unique``) the share of the gross points below the DLC project's p-cutoff 0.4 and of the
 other points above it. ``--figure`` draws each variant's worst frames; ``--reliability``
@@ -48,6 +50,7 @@ import torch
 from ethoflow.io.dlc import pose_arrays, pose_dataframe
 from ethoflow.io.video import iter_frame_chunks
 from ethoflow.pose.dataset import split
+from ethoflow.pose.filtering import filter_pose
 from ethoflow.pose.inference import decode, predict
 from ethoflow.pose.labels import load_labels
 from ethoflow.pose.metrics import pixel_errors
@@ -159,12 +162,15 @@ def main() -> int:
         df = pose_dataframe(xy, liks["unique"], BODYPARTS, "bench")
         _, fixed_xy, _ = pose_arrays(repair_swaps(df, 0.01)[0])
         fixed_bad, _ = gross_points(fixed_xy, label_body)
+        _, filtered_xy, _ = pose_arrays(filter_pose(df, "median", 5, 0.01, swaps=True, broken_z=SKELETON_Z))
+        filtered_bad, _ = gross_points(filtered_xy, label_body)
         flags = outlier_flags(df, ["jump", "swap", "skeleton"], epsilon=JUMP_PX)
         recall = float(flags.any(axis=1)[gross].mean()) if gross.any() else float("nan")
         row = {"variant": name, "iters": params.maxiters, "train_s": train_s, "test_px": test_px,
                "frames": len(xy), "gross_%": 100 * gross.mean(), "swap_frames": int(swap.sum()),
                "swap_runs": len(swap_runs), "longest_run": max((b - a for a, b in swap_runs), default=0),
-               "repaired_gross_%": 100 * fixed_bad.any(axis=1).mean(), "outlier_recall_%": 100 * recall,
+               "repaired_gross_%": 100 * fixed_bad.any(axis=1).mean(),
+               "filtered_gross_%": 100 * filtered_bad.any(axis=1).mean(), "outlier_recall_%": 100 * recall,
                "infer_fps": len(xy) / infer_s}
         for kind, lik in liks.items():
             row[f"{kind}:gross<p"] = 100 * float((lik[bad] < PCUTOFF).mean()) if bad.any() else float("nan")
