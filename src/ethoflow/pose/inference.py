@@ -22,7 +22,8 @@ from ethoflow.sessions.discover import video_info
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LIKELIHOODS", "analyze_session", "analyze_video", "decode", "predict", "predict_images", "scorer_name"]
+__all__ = ["LIKELIHOODS", "analyze_session", "analyze_video", "decode", "predict", "predict_images",
+           "scorer_name"]
 
 
 LIKELIHOODS = ("unique", "peak")

@@ -192,7 +192,8 @@ class ResNet50(nn.Module):
         self.maxpool = nn.MaxPool2d(3, 2, 1)
         layers, cin = [], 64
         for mid, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2)):
-            stage = [_Bottleneck(cin, mid, stride)] + [_Bottleneck(4 * mid, mid, 1) for _ in range(blocks - 1)]
+            stage = [_Bottleneck(cin, mid, stride)]
+            stage += [_Bottleneck(4 * mid, mid, 1) for _ in range(blocks - 1)]
             layers.append(nn.Sequential(*stage))
             cin = 4 * mid
         self.layer1, self.layer2, self.layer3 = layers

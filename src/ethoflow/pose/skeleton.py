@@ -162,7 +162,8 @@ def distance_z(model: BodyModel, xy: np.ndarray) -> np.ndarray:
     return (_distances(np.asarray(xy, float), model.pairs) - model.median) / model.spread
 
 
-def broken_points(model: BodyModel, xy: np.ndarray, z: float = 5.0, max_share: float = 0.25) -> np.ndarray:
+def broken_points(model: BodyModel, xy: np.ndarray, z: float = 5.0,
+                  max_share: float = 0.25) -> np.ndarray:
     """(N, K) points that break the body: in a frame where some distances are more than ``z``
     robust SDs off, the point in the most such distances, if it is in at least two (one
     broken distance does not say which end is wrong). The snout predicted on the tail base
