@@ -20,18 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ethoflow.pose.dataset import split
 from ethoflow.pose.inference import predict
-from ethoflow.pose.labels import load_labels
 from ethoflow.pose.metrics import pixel_errors
 from ethoflow.pose.network import load_model
 from ethoflow.pose.training import TrainParams, train
 
-PROJECT = Path(__file__).resolve().parents[2] / "shared/data/dlc-openfield"
-BODYPARTS = ["snout", "leftear", "rightear", "tailbase"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _openfield import BODYPARTS, DATA, load_openfield  # noqa: E402
 
 
 def main() -> int:
@@ -41,12 +39,11 @@ def main() -> int:
     parser.add_argument("--shuffles", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    if not PROJECT.exists():
-        print(f"skipped: {PROJECT} not found")
+    if not DATA.exists():
+        print(f"skipped: {DATA} not found")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    labels = load_labels(PROJECT / "labeled-data/m4s1", BODYPARTS, PROJECT)
-    images = [cv2.imread(str(PROJECT / i)) for i in labels.images]
+    labels, images = load_openfield()
     out = args.out or Path(tempfile.mkdtemp())
     print("| shuffle | split | " + " | ".join(BODYPARTS) + " | all (px) | train time (s) |")
     print("|---|---|" + "---:|" * (len(BODYPARTS) + 2))

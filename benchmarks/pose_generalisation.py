@@ -52,16 +52,15 @@ from ethoflow.io.video import iter_frame_chunks
 from ethoflow.pose.dataset import split
 from ethoflow.pose.filtering import filter_pose
 from ethoflow.pose.inference import decode, predict
-from ethoflow.pose.labels import load_labels
 from ethoflow.pose.metrics import pixel_errors
 from ethoflow.pose.network import load_model, resize, to_tensor
 from ethoflow.pose.outliers import outlier_flags
 from ethoflow.pose.skeleton import body_model, distance_z, find_swaps, repair_swaps
 from ethoflow.pose.training import TrainParams, train
 
-DATA = Path(__file__).resolve().parents[2] / "shared/data/dlc-openfield"
-VIDEO = DATA / "videos/m3v1mp4.mp4"
-BODYPARTS = ["snout", "leftear", "rightear", "tailbase"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _openfield import BODYPARTS, VIDEO, load_openfield  # noqa: E402
+
 JUMP_PX = 50.0
 SKELETON_Z = 5.0
 PCUTOFF = 0.4
@@ -139,8 +138,7 @@ def main() -> int:
         print(f"skipped: {VIDEO} not found")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    labels = load_labels(DATA / "labeled-data/m4s1", BODYPARTS, DATA)
-    images = [cv2.imread(str(DATA / i)) for i in labels.images]
+    labels, images = load_openfield()
     label_body = body_model(labels.xy)
     tr, te = split(len(images), 0.95, seed=0, shuffle=1)
     rows, results = [], {}

@@ -32,14 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
-
-from ethoflow.pose.labels import load_labels
 from ethoflow.pose.training import TrainParams, train
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _openfield import BODYPARTS, DATA, load_openfield  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1] / "shared/data/dlc-openfield"
-BODYPARTS = ["snout", "leftear", "rightear", "tailbase"]
 DEFAULT_DLC = Path("/opt/dlc-venv/bin/python")
 WARMUP = 3
 
@@ -96,8 +94,7 @@ def main() -> int:
         print(f"skipped: {DATA} not found")
         return 0
     logging.basicConfig(level=logging.WARNING)
-    labels = load_labels(DATA / "labeled-data/m4s1", BODYPARTS, DATA)
-    images = [cv2.imread(str(DATA / i)) for i in labels.images]
+    labels, images = load_openfield()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for backbone in args.backbones:
