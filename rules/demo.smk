@@ -79,6 +79,39 @@ if DEMO:
         script:
             "../scripts/pose_demo_check.py"
 
+    if CALIB_ON:
+
+        localrules:
+            calibration_demo_check,
+
+        rule calibration_demo_check:
+            input:
+                pose=per_session("results/pose/{session}.h5"),
+                calibrated=per_session("results/pose/{session}_calibrated.h5"),
+                truth=per_session(f"{DEMO_DIR}/truth/{{session}}_pose.h5"),
+                calibration=CALIBRATION_FILE,
+            output:
+                tsv=report(
+                    f"{CALIB_DIR}/demo_check.tsv",
+                    caption="../report/calibration_demo_check.rst",
+                    category="Calibration",
+                    labels={"figure": "demo: filters against the truth"},
+                ),
+                fit=f"{CALIB_DIR}/demo_fit.tsv",
+            log:
+                logfile("calibration", "demo_check"),
+            conda:
+                "../envs/core.yaml"
+            threads: 1
+            resources:
+                mem_mb=scaled(2000),
+                runtime=scaled(20),
+            params:
+                sessions=get_included_sessions,
+                config=settings("pose.filter"),
+            script:
+                "../scripts/calibration_demo_check.py"
+
     rule segment_demo_check:
         input:
             segment=get_segment_tables,

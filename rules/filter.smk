@@ -4,7 +4,11 @@
 
 rule pose_filter:
     input:
-        "results/pose/{session}.h5",
+        pose="results/pose/{session}.h5",
+        # the method calibrated smooths with the calibration's error model
+        calibration=(
+            get_calibration_file if POSE["filter"]["method"] == "calibrated" else []
+        ),
     output:
         "results/pose/{session}_filtered.h5",
     log:

@@ -8,6 +8,7 @@ rule summary:
         pose=get_pose_tables,
         segment=get_segment_tables,
         evaluation=get_evaluation_table,
+        calibration=get_calibration_file,
     output:
         tsv="results/summary.tsv",
         html=report(

@@ -7,4 +7,6 @@ from ethoflow.io.logging import to_file
 from ethoflow.pose.filtering import filter_session
 
 to_file(snakemake.log[0])
-filter_session(snakemake.input[0], snakemake.output[0], snakemake.params.config)
+i = snakemake.input
+filter_session(i.pose, snakemake.output[0], snakemake.params.config,
+               calibration=i.calibration[0] if i.calibration else None)

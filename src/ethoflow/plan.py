@@ -28,7 +28,7 @@ __all__ = ["Plan", "find_label_files", "load_plan", "make_plan", "plan_path", "s
 #: The demo writes its labels under this scorer.
 DEMO_SCORER = "synthetic"
 #: The stages a plan runs or skips, in order.
-STAGES = ("discover", "face", "pose", "embed", "segment")
+STAGES = ("discover", "face", "pose", "calibration", "embed", "segment")
 _IMAGES = (".png", ".jpg", ".jpeg")
 
 
@@ -60,7 +60,7 @@ class Plan:
     skipped: dict[str, str] = field(default_factory=dict)
 
     def runs(self, stage: str) -> bool:
-        """Whether ``stage`` (discover, face, pose, embed, segment) runs."""
+        """Whether ``stage`` (discover, face, pose, calibration, embed, segment) runs."""
         return stage not in self.skipped
 
     def describe(self) -> str:
@@ -190,6 +190,10 @@ def make_plan(config: Mapping) -> Plan:
                 "`snakemake extract_frames --cores all` picks frames from every video, label them "
                 "(DeepLabCut's labelling GUI or napari-deeplabcut: CollectedData_<scorer>.h5 in "
                 "each folder), then run again")
+    if not config["calibration"]["enabled"]:
+        plan.skipped["calibration"] = "calibration.enabled is false"
+    elif not plan.runs("pose"):
+        plan.skipped["calibration"] = "needs the pose stages"
     if not embed["enabled"]:
         plan.skipped["embed"] = "embed.enabled is false"
     elif not plan.runs("pose"):

@@ -22,6 +22,8 @@ TINY_DEMO = {
     # (the face video keeps its 192x144: the demo config's face ROIs are drawn for it)
     "demo": {"n_sessions": 2, "n_frames": 60, "width": 96, "height": 96, "n_labeled": 4},
     "face": {"ncomps": 5},
+    # a 20-iteration network's confidences are all low: keep every point in the smoother
+    "calibration": {"conf_threshold": 0.0},
     "pose": {"dataset": {"training_fraction": 0.75},
              "train": {"maxiters": 20, "width": 8, "batch_size": 4, "save_iters": 10,
                        "display_iters": 5},
@@ -145,7 +147,7 @@ def pose_project(workdir: Path, labelled=("a1", "a2"), unlabelled=(), **override
         add_session(workdir, name, i, labelled=name in labelled)
     write_sheet(workdir, {s: f"videos/{s}.mp4" for s in names})
     config = {"seed": 0, "demo": {"enabled": False}, "videos": {"sheet": "sessions.tsv"},
-              "face": {"enabled": False},
+              "face": {"enabled": False}, "calibration": TINY_DEMO["calibration"],
               "pose": TINY_POSE,
               # the VAE and the motif model learn from the labelled sessions: new ones are
               # embedded and segmented with them

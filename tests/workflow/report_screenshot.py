@@ -5,7 +5,7 @@ summary table and the per-session figures, and save screenshots of what a person
 
 Needs Debian's `chromium` and `chromium-driver`, and selenium (in the `test` extra); the demo's
 workflow test runs it where Chromium is installed. Each category of figures the report has
-(face, pose, motifs: a report of a run without pose has none of pose) must show its figure,
+(face, pose, calibration, motifs: a report of a run without pose has none of pose) must show its figure,
 and the summary table must render; otherwise this exits non-zero.
 """
 
@@ -103,6 +103,7 @@ CATEGORIES = [
     ("figures", "Face motion", ".png", ""),
     ("pose_figures", "Pose training", "loss", ""),
     ("motif_figures", "Behaviour motifs", "usage", "all sessions"),
+    ("calibration_figures", "Calibration", "calibration.png", ""),
 ]
 
 

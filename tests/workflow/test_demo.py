@@ -53,14 +53,40 @@ def test_every_stage_writes_its_outputs(demo_run):
     assert list(motifs["session"]) == [*SESSIONS, "all"]
     summary = pd.read_csv(w / "results/summary.tsv", sep="\t", comment="#")
     assert list(summary["session"]) == list(SESSIONS) and (summary["nframes"] == 60).all()
+    assert summary[["calibration_slope", "calibration_intercept", "calibration_conf_threshold"]].notna().all().all()
     assert summary["pose_network_test_error_px"].notna().all()
     np.testing.assert_allclose(summary[[f"motif_{k}_usage" for k in range(3)]].sum(axis=1), 1.0,
                                atol=1e-3)
 
 
+def test_the_calibration_stage(demo_run):
+    """Samples, the annotation page, the points (with no human: the held-out labels and the
+    demo's truth), keypoint-MoSeq's keys, a smoothed pose table per session, the demo check."""
+    w, cal = demo_run.workdir, demo_run.workdir / "results/calibration"
+    samples = pd.read_csv(cal / "samples.tsv", sep="\t", comment="#")
+    assert list(samples.columns[:6]) == ["key", "coordinate_index", "video_frame_index", "bodypart", "x", "y"]
+    assert len(samples) > 20 and set(samples["key"]) <= set(SESSIONS)
+    assert len(list((cal / "samples").glob("*_crop.jpg"))) == len(samples)
+    assert "error_annotations.csv" in (cal / "annotate.html").read_text()
+    points = pd.read_csv(cal / "points.csv", comment="#")
+    assert {"heldout", "truth"} <= set(points["source"]) and (points["error_px"] >= 0).all()
+    fit = yaml.safe_load((cal / "calibration.yaml").read_text())
+    assert list(fit)[:3] == ["slope", "intercept", "conf_threshold"] and fit["n_points"] == len(points)
+    assert fit["sources"]["truth"] == len(samples)
+    assert set(yaml.safe_load((cal / "kpms_config_patch.yml").read_text())) >= {"slope", "intercept", "conf_threshold"}
+    for s in SESSIONS:
+        smoothed = read_pose_table(w / f"results/pose/{s}_calibrated.h5")
+        assert smoothed.shape == (60, 21) and np.isfinite(smoothed.to_numpy()).all()
+    check = pd.read_csv(cal / "demo_check.tsv", sep="\t", comment="#")
+    assert list(check.columns) == ["bodypart", "raw_px", "median_px", "savgol_px", "kalman_px", "calibrated_px"]
+    assert check.notna().all().all()
+    lines = pd.read_csv(cal / "demo_fit.tsv", sep="\t", comment="#")
+    assert list(lines["line"]) == ["annotated", "oracle"]
+
+
 def test_start_up_says_what_runs(demo_run):
     assert "ethoflow: 2 session(s) from the demo (demo/)" in demo_run.stdout
-    assert "runs: discover, face, pose, embed, segment" in demo_run.stdout
+    assert "runs: discover, face, pose, calibration, embed, segment" in demo_run.stdout
 
 
 def test_nothing_to_do_after_a_complete_run(demo_run):
@@ -80,19 +106,22 @@ def test_the_report(demo_run, tmp_path):
     snakemake(w, "--report", "report.html")
     html = (w / "report.html").read_text()
     for name in ("demo01.png", "summary.html", "loss.png", "evaluation.csv", "demo01_labeled.mp4",
-                 "usage.png", "demo_check.tsv"):
+                 "usage.png", "demo_check.tsv", "calibration.png"):
         assert name in html, name
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         return  # the browser check needs Debian's chromium (CI installs it)
     from tests.workflow.report_screenshot import check_report
 
     seen = check_report(w / "report.html", tmp_path / "shots")
-    assert seen["figures"] and seen["pose_figures"] and seen["motif_figures"]
+    assert seen["figures"] and seen["pose_figures"] and seen["motif_figures"] and seen["calibration_figures"]
     assert seen["table_cells"] >= 2 * 10
 
 
+CALIB = {"calibration_sample", "calibration_page", "calibration_points", "calibration_fit",
+         "calibration_smooth", "calibration_demo_check", "summary"}
+FIT = {"calibration_fit", "calibration_smooth", "calibration_demo_check", "summary"}
 POSE_CHAIN = {"pose_infer", "pose_filter", "pose_plot", "pose_export", "pose_video",
-              "pose_skeleton", "pose_demo_check"}
+              "pose_skeleton", "pose_demo_check"} | CALIB
 FILTERED = {"pose_filter", "pose_plot", "pose_export", "pose_skeleton"}
 BEHAVIOUR = {"embed_train", "embed_session", "segment_fit", "segment_session", "segment_usage",
              "segment_demo_check", "summary"}
@@ -115,9 +144,17 @@ RERUNS = {
     "pose.inference.batch_size": (4, POSE_CHAIN | BEHAVIOUR),
     "pose.inference.save_as": (["csv", "tsv"], {"pose_export"}),
     "pose.inference.likelihood": ("peak", {"pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
-    "pose.filter.window": (3, FILTERED | BEHAVIOUR),
-    "pose.filter.repair_swaps": (False, FILTERED | BEHAVIOUR),
-    "pose.filter.broken_z": (None, FILTERED | BEHAVIOUR),
+    # the calibration's demo check runs every filter; its smoother reads the body checks
+    "pose.filter.window": (3, FILTERED | BEHAVIOUR | {"calibration_demo_check"}),
+    "pose.filter.repair_swaps": (False, FILTERED | BEHAVIOUR | {"calibration_smooth", "calibration_demo_check"}),
+    "pose.filter.broken_z": (None, FILTERED | BEHAVIOUR | {"calibration_smooth", "calibration_demo_check"}),
+    "pose.filter.method": ("calibrated", FILTERED | BEHAVIOUR | {"calibration_demo_check"}),
+    "calibration.num_samples": (50, CALIB),
+    "calibration.crop_size": (100, {"calibration_page"}),
+    "calibration.sources": (["truth"], {"calibration_points"} | FIT),
+    "calibration.error_tolerance_px": (5, FIT),
+    "calibration.conf_threshold": (0.2, FIT),
+    "embed.pose": ("calibrated", BEHAVIOUR),
     "pose.skeleton": ([["snout", "tailbase"]], {"pose_video", "pose_skeleton"}),
     "pose.video.trail": (2, {"pose_video"}),
     "pose.outliers.epsilon": (10, set()),

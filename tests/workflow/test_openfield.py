@@ -22,6 +22,7 @@ SHORT = {
               "model": {"epochs": 1, "zdims": 3, "hidden_size_layer_1": 8, "hidden_size_rec": 8,
                         "hidden_size_pred": 8}},
     "segment": {"n_init": 1},
+    "calibration": {"conf_threshold": 0.0},  # (every confidence is low: keep every point)
 }
 
 
@@ -42,7 +43,7 @@ def test_the_openfield_example_runs_to_the_end(tmp_path):
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:]
     run = root / "runs" / "openfield"
-    assert "runs: discover, pose, embed, segment (pose: 1 labelled folder(s)" in proc.stdout
+    assert "runs: discover, pose, calibration, embed, segment (pose: 1 labelled folder(s)" in proc.stdout
     pose = read_pose_table(run / "results/pose/m3v1mp4.h5")
     assert pose.shape == (2330, 12)
     bones = pd.read_csv(run / "results/pose/skeleton/m3v1mp4.csv", header=[0, 1], index_col=0)
@@ -51,3 +52,7 @@ def test_the_openfield_example_runs_to_the_end(tmp_path):
     assert errors["train_n"][0] > 0
     summary = pd.read_csv(run / "results/summary.tsv", sep="\t", comment="#")
     assert list(summary["session"]) == ["m3v1mp4"] and "motif_0_usage" in summary
+    # the calibration with no human: the test frames of m4s1 against their labels
+    fit = yaml.safe_load((run / "results/calibration/calibration.yaml").read_text())
+    assert fit["sources"] == {"heldout": fit["n_points"], "refined": 0, "truth": 0} and fit["n_points"] >= 20
+    assert read_pose_table(run / "results/pose/m3v1mp4_calibrated.h5").shape == (2330, 12)

@@ -1,6 +1,7 @@
 """The demo's checks: every stage's results against the ground truth the generator drew.
 
-``check_pose`` compares the pose tables with the true keypoints, ``check_face`` the face
+``check_pose`` compares the pose tables with the true keypoints, ``check_calibration`` the
+filters, the calibrated smoother and the error model with them, ``check_face`` the face
 components with the face oscillations, ``check_motifs`` the motifs with the hidden behaviour
 states. Each is a rule of ``rules/demo.smk`` and writes one table.
 """
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "FACE_TRUTH_KIND",
+    "check_calibration",
     "check_face",
     "check_motifs",
     "check_pose",
@@ -176,3 +178,71 @@ def check_motifs(segment_h5s: Sequence[str], states_csvs: Sequence[str], out_tsv
     write_table(table, out_tsv, comment=provenance())
     log.info("motifs against the demo's hidden states:\n%s", table.to_string(index=False))
     return table
+
+
+def check_calibration(pose_files: Sequence[str], calibrated_files: Sequence[str], truth_files: Sequence[str],
+                      sessions: Sequence[str], calibration_yaml: str, out_tsv: str, fit_tsv: str,
+                      filter_config: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``calibration_demo_check`` stage: the calibration against the demo's truth.
+
+    ``out_tsv``: the mean error (px) against the true keypoints, per bodypart (and ``all``),
+    of the raw pose, of the median, savgol and kalman filters (``pose.filter``'s window,
+    p-bound, swap repair and broken-point settings) and of the calibrated smoother.
+
+    ``fit_tsv``: the stage's line (from its annotated points) against the "oracle" line
+    fitted on every frame's true error, and the error each predicts at the 10th, 50th and
+    90th percentiles of the confidences.
+    """
+    from ethoflow.calibration.fit import fit_line, read_error_model
+    from ethoflow.pose.filtering import filter_pose
+
+    f = filter_config
+    methods = {"raw": None, "median": "median", "savgol": "savgol", "kalman": "kalman"}
+    errors: dict[str, list[np.ndarray]] = {m: [] for m in [*methods, "calibrated"]}
+    confs, true_err = [], []
+    parts = None
+    for session, pose_file, cal_file, truth_file in zip(sessions, pose_files, calibrated_files, truth_files):
+        parts, t, _ = pose_arrays(read_pose_table(truth_file))
+        raw = read_pose_table(pose_file)
+        _, p, lik = pose_arrays(raw, parts)
+        if len(p) != len(t):
+            raise ValueError(f"{pose_file} has {len(p)} frames but the truth {truth_file} has {len(t)}")
+        for name, method in methods.items():
+            if method is None:
+                xy = p
+            else:
+                window = f["window"] if method != "savgol" or f["window"] % 2 else f["window"] + 1
+                filtered = filter_pose(raw, method, window, f["p_bound"], f["polyorder"], f["process_sd"],
+                                       f["repair_swaps"], f["broken_z"])
+                _, xy, _ = pose_arrays(filtered, parts)
+            errors[name].append(pixel_errors(xy, t))
+        _, c, _ = pose_arrays(read_pose_table(cal_file), parts)
+        errors["calibrated"].append(pixel_errors(c, t))
+        confs.append(lik.ravel())
+        true_err.append(pixel_errors(p, t).ravel())
+    rows = []
+    for name, cols in [("all", slice(None))] + [(bp, k) for k, bp in enumerate(parts)]:
+        row = {"bodypart": name}
+        for method, errs in errors.items():
+            row[f"{method}_px"] = mean_error(np.concatenate(errs)[:, cols])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    write_table(table.round(4), out_tsv, comment=provenance({"sessions": list(sessions)}))
+    model = read_error_model(calibration_yaml)
+    conf, err = np.concatenate(confs), np.concatenate(true_err)
+    ok = np.isfinite(conf) & np.isfinite(err)
+    oracle = fit_line(conf[ok], err[ok], model.pseudocount)
+    qs = np.percentile(conf[ok], [10, 50, 90])
+    fit_rows = []
+    for name, line in (("annotated", model.line), ("oracle", oracle)):
+        fit_rows.append({"line": name, "slope": line.slope, "intercept": line.intercept, "n_points": line.n,
+                         "r2": line.r2, **{f"error_px_at_conf_p{p}": float(line.error(q, model.pseudocount))
+                                           for p, q in zip((10, 50, 90), qs)}})
+    fits = pd.DataFrame(fit_rows)
+    write_table(fits.round(4), fit_tsv, comment=provenance({"conf_percentiles_10_50_90": qs.round(4).tolist()}))
+    best = min((m for m in errors), key=lambda m: table.loc[0, f"{m}_px"])
+    log.info("error against the truth (all bodyparts): %s; best: %s", ", ".join(
+        f"{m} {table.loc[0, f'{m}_px']:.3f} px" for m in errors), best)
+    log.info("annotated line: slope %.3f intercept %.3f; oracle: slope %.3f intercept %.3f",
+             model.line.slope, model.line.intercept, oracle.slope, oracle.intercept)
+    return table, fits

@@ -12,7 +12,11 @@ filtered with one of:
     a state-space model (constant velocity, per coordinate) smoothed with a
     Rauch-Tung-Striebel smoother, the measurement noise growing as the
     likelihood falls, so confident points are trusted and doubtful ones are
-    bridged. This plays the role of DLC's ARIMA option.
+    bridged. This plays the role of DLC's ARIMA option;
+``calibrated``
+    the same model with the observation noise the error calibration predicts from each
+    point's confidence, points below its ``conf_threshold`` missing and the process noise
+    learnt per bodypart (:mod:`ethoflow.calibration.smoother`); needs the calibration.
 
 Two checks of the whole body come first, for errors no filter of single tracks can see
 (both learn the body from the session's own frames, :mod:`ethoflow.pose.skeleton`):
@@ -42,7 +46,9 @@ from ethoflow.pose.skeleton import body_model, broken_points, repair_swaps
 
 log = logging.getLogger(__name__)
 
-__all__ = ["filter_pose", "filter_session", "interpolate_missing", "kalman_smooth"]
+__all__ = ["METHODS", "filter_pose", "filter_session", "interpolate_missing", "kalman_smooth"]
+
+METHODS = ("median", "savgol", "kalman", "calibrated")
 
 
 def interpolate_missing(x: np.ndarray) -> np.ndarray:
@@ -101,11 +107,15 @@ def kalman_smooth(z: np.ndarray, likelihood: np.ndarray, process_sd: float = 2.0
 
 def filter_pose(df: pd.DataFrame, method: str = "median", window: int = 5, p_bound: float = 0.01,
                 polyorder: int = 3, process_sd: float = 2.0, swaps: bool = False,
-                broken_z: float | None = None) -> pd.DataFrame:
+                broken_z: float | None = None, error_model=None) -> pd.DataFrame:
     """Filter a DLC pose table (see the module doc); returns a new table of the same shape.
-    ``swaps``: repair swapped bodyparts first; ``broken_z``: drop points that break the body."""
-    if method not in ("median", "savgol", "kalman"):
-        raise ValueError(f"filter method must be median, savgol or kalman, got {method!r}")
+    ``swaps``: repair swapped bodyparts first; ``broken_z``: drop points that break the body;
+    ``error_model``: the calibration's :class:`~ethoflow.calibration.fit.ErrorModel`
+    (method ``calibrated``)."""
+    if method not in METHODS:
+        raise ValueError(f"filter method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "calibrated" and error_model is None:
+        raise ValueError("filter method calibrated needs the calibration's error model")
     if window < 1 or (method == "savgol" and (window % 2 == 0 or window <= polyorder)):
         raise ValueError(f"window {window} does not fit method {method} (savgol: odd, > polyorder)")
     if swaps:
@@ -121,6 +131,12 @@ def filter_pose(df: pd.DataFrame, method: str = "median", window: int = 5, p_bou
             lik = np.where(broken, 0.0, lik)
             log.info("%d points in %d frames broke the body: dropped and interpolated", int(broken.sum()),
                      int(broken.any(axis=1).sum()))
+    scorer = df.columns.get_level_values("scorer")[0]
+    if method == "calibrated":
+        from ethoflow.calibration.smoother import calibrated_smooth
+
+        smooth, _ = calibrated_smooth(np.where((lik >= p_bound)[..., None], xy, np.nan), lik, parts, error_model)
+        return pose_dataframe(smooth, lik, parts, scorer, index=df.index)
     smooth = np.empty_like(xy)
     for k in range(len(parts)):
         low = ~(lik[:, k] >= p_bound)
@@ -137,20 +153,29 @@ def filter_pose(df: pd.DataFrame, method: str = "median", window: int = 5, p_bou
                 smooth[:, k, c] = median_filter(filled, size=window, mode="nearest")
             else:
                 smooth[:, k, c] = savgol_filter(filled, window, polyorder, mode="interp")
-    scorer = df.columns.get_level_values("scorer")[0]
     return pose_dataframe(smooth, lik, parts, scorer, index=df.index)
 
 
-def filter_session(pose_h5: str, out_h5: str, config: Mapping) -> pd.DataFrame:
+def filter_session(pose_h5: str, out_h5: str, config: Mapping, calibration: str | None = None) -> pd.DataFrame:
     """The ``pose_filter`` stage: the ``_filtered`` pose table of one session.
 
     Parameters
     ----------
     config
         The keys this stage reads: ``pose.filter``.
+    calibration
+        The calibration file (``calibration.yaml``): needed by the method ``calibrated``.
     """
     f = config["pose"]["filter"]
-    df = filter_pose(read_pose_table(pose_h5), f["method"], f["window"], f["p_bound"], f["polyorder"],
-                     f["process_sd"], f["repair_swaps"], f["broken_z"])
+    method = f["method"]
+    model = None
+    if method == "calibrated":
+        from ethoflow.calibration.fit import read_error_model
+
+        if not calibration:
+            raise ValueError("pose.filter.method calibrated needs the calibration stage (calibration.enabled)")
+        model = read_error_model(calibration)
+    df = filter_pose(read_pose_table(pose_h5), method, f["window"], f["p_bound"], f["polyorder"],
+                     f["process_sd"], f["repair_swaps"], f["broken_z"], model)
     write_pose_table(df, out_h5)
     return df

@@ -93,13 +93,15 @@ def pose_loss(heat_logits: torch.Tensor, offsets: torch.Tensor, heat: torch.Tens
 
 def augment(image: np.ndarray, xy: np.ndarray, rng: np.random.Generator, flip_pairs: list[tuple[int, int]],
             scale: tuple[float, float] = (0.8, 1.25), rotation: float = 25.0, p_flip: float = 0.5,
-            p_blur: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """Random scale, rotation, shift, horizontal flip (with probability ``p_flip``, swapping
-    left/right bodyparts), brightness/contrast and blur; keypoints follow the image (NaN
-    stays NaN)."""
+            p_blur: float = 0.2, p_rotate: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Random scale, rotation (with probability ``p_rotate``), shift, horizontal flip (with
+    probability ``p_flip``, swapping left/right bodyparts), brightness/contrast and blur;
+    keypoints follow the image (NaN stays NaN)."""
     h, w = image.shape[:2]
     s = rng.uniform(*scale)
     a = rng.uniform(-rotation, rotation)
+    if p_rotate < 1 and rng.random() >= p_rotate:  # (no draw at 1: earlier seeds unchanged)
+        a = 0.0
     m = cv2.getRotationMatrix2D((w / 2, h / 2), a, s)
     m[:, 2] += rng.uniform(-0.1, 0.1, 2) * (w, h)
     # a constant border: a reflected one would mirror the animal into the picture, unlabelled
@@ -148,6 +150,9 @@ class TrainParams:
     rotation : float
         Training images are rotated by a random angle in ``[-rotation, rotation]`` degrees.
         180 (any heading) suits top and bottom views, where the animal can face any way.
+    rotation_p : float
+        The share of training images that are rotated (the others keep their heading;
+        DeepLabCut 3 applies its affine augmentation with probability 0.5).
     seed : int
         Seeds initialisation, batch order and augmentation.
     device : str
@@ -168,6 +173,7 @@ class TrainParams:
     downsample: float = 1.0
     flip: bool = False
     rotation: float = 25.0
+    rotation_p: float = 1.0
     seed: int = 0
     device: str = "auto"
     flip_pairs: tuple[tuple[int, int], ...] = field(default_factory=tuple)
@@ -264,7 +270,8 @@ def train(images: list[np.ndarray], xy: np.ndarray, bodyparts: list[str], params
         batch, targets = [], []
         for i in idx:
             img, pts = augment(images[i], xy[i], rng, list(params.flip_pairs),
-                               rotation=params.rotation, p_flip=0.5 if params.flip else 0.0)
+                               rotation=params.rotation, p_flip=0.5 if params.flip else 0.0,
+                               p_rotate=params.rotation_p)
             batch.append(img)
             targets.append(make_targets(pts, out_shape))
         # NCHW-contiguous for training: oneDNN's channels-last backward kernels corrupt memory

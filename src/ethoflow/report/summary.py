@@ -81,12 +81,15 @@ def session_summary(
     evaluation_csv: str | os.PathLike | None = None,
     pcutoff: float = 0.6,
     segment_h5s: list = (),
+    calibration_yaml: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Join the sessions table with per-session stage results into one table.
 
     Written as TSV (for scripts) and, with ``out_html``, as an HTML page (for the report).
     With an evaluation CSV, the network's test error is a column too (the same network
-    analyses every session); with segmentations, each motif's share of the frames.
+    analyses every session); with the calibration file, its slope, intercept and confidence
+    threshold (one error model for every session); with segmentations, each motif's share of
+    the frames.
     """
     table = pd.read_csv(sessions_tsv, sep="\t", comment="#")
     keep = ["session", "status", "reason", "nframes", "fps", "duration_s", "width", "height",
@@ -98,6 +101,13 @@ def session_summary(
         if evaluation_csv:
             errors = pd.read_csv(evaluation_csv, comment="#").set_index("bodypart")
             table["pose_network_test_error_px"] = round(float(errors.loc["all", "test_error_px"]), 3)
+        if calibration_yaml:
+            from ethoflow.calibration.fit import read_error_model
+
+            model = read_error_model(calibration_yaml)
+            table["calibration_slope"] = round(model.line.slope, 4)
+            table["calibration_intercept"] = round(model.line.intercept, 4)
+            table["calibration_conf_threshold"] = round(model.conf_threshold, 4)
     motifs = pd.DataFrame([{"session": Path(p).stem, **motif_summary(p)} for p in segment_h5s])
     if len(motifs):
         table = table.join(motifs.set_index("session"))

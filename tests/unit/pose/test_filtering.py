@@ -32,7 +32,7 @@ def test_interpolation_and_edge_cases():
     np.testing.assert_allclose(interpolate_missing(np.array([np.nan, 1, np.nan, 3, np.nan])), [1, 1, 2, 3, 3])
     assert np.isnan(interpolate_missing(np.full(3, np.nan))).all()
     assert np.isnan(kalman_smooth(np.full(4, np.nan), np.ones(4))).all()
-    with pytest.raises(ValueError, match="median, savgol or kalman"):
+    with pytest.raises(ValueError, match="median, savgol, kalman"):
         filter_pose(noisy_track(np.random.default_rng(0))[1], method="arima")
     with pytest.raises(ValueError, match="odd"):
         filter_pose(noisy_track(np.random.default_rng(0))[1], method="savgol", window=4)
