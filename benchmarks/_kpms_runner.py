@@ -4,14 +4,15 @@ imports only keypoint-MoSeq, jax-moseq, NumPy and the standard library).
 
     _kpms_runner.py IN.npz OUT.json WORKDIR
 
-IN.npz holds ``conf_<session>`` arrays (n_frames, n_bodyparts), ``bodyparts``, ``num_bins``,
+IN.npz holds ``pose_<session>`` confidence arrays (n_frames, n_bodyparts), ``bodyparts``, ``num_bins``,
 ``num_samples``, ``pseudocount``, ``seed``, the annotated points' ``point_conf`` and
 ``point_error``, the fitted ``slope``, ``intercept``, ``conf_threshold`` and a confidence grid
 ``grid``. OUT.json gets:
 
-- ``bin_counts``: triples per log-spaced bin drawn by ``keypoint_moseq.calibration.
-  sample_error_frames`` (NumPy's global generator seeded with ``seed`` first; keypoint-MoSeq
-  never seeds it), on the confidences + pseudocount as ``noise_calibration`` passes them;
+- ``bin_counts``: triples per log-spaced bin (its own bins) drawn by ``keypoint_moseq.
+  calibration.sample_error_frames`` (NumPy's global generator seeded with ``seed`` first;
+  keypoint-MoSeq never seeds it), on the confidences + pseudocount as ``noise_calibration``
+  passes them (it adds the pseudocount again);
 - ``polyfit``: slope and intercept of the widget's own fit (``np.polyfit(log10(conf),
   log10(error + 1), 1)`` on the confidences + pseudocount) on the same points;
 - ``estimate_error``: ``jax_moseq.models.keypoint_slds.initialize.estimate_error`` on the grid;
@@ -39,14 +40,15 @@ def main() -> None:
     out_json, workdir = sys.argv[2], sys.argv[3]
     bodyparts = [str(b) for b in data["bodyparts"]]
     pc = float(data["pseudocount"])
-    confs = {k[5:]: data[k] for k in data.files if k.startswith("conf_")}
+    confs = {k[5:]: data[k] for k in data.files if k.startswith("pose_")}
     np.random.seed(int(data["seed"]))
     # noise_calibration adds the pseudocount, then sample_error_frames adds it again
     keys = sample_error_frames({k: v + pc for k, v in confs.items()}, bodyparts, bodyparts,
                                int(data["num_bins"]), int(data["num_samples"]), pc)
-    every = np.concatenate([v.ravel() for v in confs.values()]) + pc
+    # its bins, on what it binned (the pseudocount twice)
+    every = np.concatenate([v.ravel() for v in confs.values()]) + 2 * pc
     edges = np.logspace(np.log10(every.min()), np.log10(every.max()), int(data["num_bins"]) + 1)
-    sampled = np.array([confs[s][t, bodyparts.index(b)] for s, t, b in keys]) + pc
+    sampled = np.array([confs[s][t, bodyparts.index(b)] for s, t, b in keys]) + 2 * pc
     slope, intercept = np.polyfit(np.log10(data["point_conf"] + pc), np.log10(data["point_error"] + 1), 1)
     project = os.path.join(workdir, "kpms_project")
     kpms.setup_project(project, overwrite=True, bodyparts=bodyparts, use_bodyparts=bodyparts,
@@ -57,6 +59,7 @@ def main() -> None:
     result = {
         "n_sampled": len(keys),
         "bin_counts": np.histogram(sampled, edges)[0].tolist(),
+        "bin_available": np.histogram(every, edges)[0].tolist(),
         "polyfit": [float(slope), float(intercept)],
         "estimate_error": np.asarray(estimate_error(data["grid"], float(data["slope"]),
                                                     float(data["intercept"]))).tolist(),

@@ -77,7 +77,7 @@ def main() -> int:
             np.savez(npz, bodyparts=np.array(parts), num_bins=nb, num_samples=ns, pseudocount=pc, seed=seed,
                      point_conf=points["confidence"].to_numpy(), point_error=points["error_px"].to_numpy(),
                      slope=fit["slope"], intercept=fit["intercept"], conf_threshold=fit["conf_threshold"],
-                     grid=grid, **{f"conf_{k}": v for k, v in confs.items()})
+                     grid=grid, **{f"pose_{k}": v for k, v in confs.items()})
             proc = subprocess.run([str(args.kpms_python), str(Path(__file__).parent / "_kpms_runner.py"),
                                    str(npz), str(Path(tmp) / "out.json"), tmp], capture_output=True, text=True,
                                   check=False)
@@ -87,8 +87,12 @@ def main() -> int:
             theirs = json.loads((Path(tmp) / "out.json").read_text())
         print(f"\n## Side by side with keypoint-MoSeq {theirs['version']} (its own code, same inputs)\n")
         print(f"sampler, triples per confidence bin ({ns} asked, {nb} bins, sessions {', '.join(confs)}):")
+        print("(keypoint-MoSeq bins conf + 2 x pseudocount: its noise_calibration adds it before "
+              "sample_error_frames adds it again; ethoflow adds it once)")
         print(table(pd.DataFrame({"bin": range(nb), "available": np.histogram(every, edges)[0],
-                                  "ethoflow": our_counts, "keypoint-MoSeq": theirs["bin_counts"]})))
+                                  "ethoflow": our_counts,
+                                  "available (its bins)": theirs["bin_available"],
+                                  "keypoint-MoSeq": theirs["bin_counts"]})))
         print("\nfit on the same annotated points:")
         print(table(pd.DataFrame([{"": "ethoflow fit_line", "slope": line.slope, "intercept": line.intercept},
                                   {"": "keypoint-MoSeq widget polyfit", "slope": theirs["polyfit"][0],

@@ -103,7 +103,7 @@ CATEGORIES = [
     ("figures", "Face motion", ".png", ""),
     ("pose_figures", "Pose training", "loss", ""),
     ("motif_figures", "Behaviour motifs", "usage", "all sessions"),
-    ("calibration_figures", "Calibration", "calibration.png", ""),
+    ("calibration_figures", "Calibration", "error vs confidence", ""),
 ]
 
 

@@ -15,8 +15,9 @@ filtered with one of:
     bridged. This plays the role of DLC's ARIMA option;
 ``calibrated``
     the same model with the observation noise the error calibration predicts from each
-    point's confidence, points below its ``conf_threshold`` missing and the process noise
-    learnt per bodypart (:mod:`ethoflow.calibration.smoother`); needs the calibration.
+    point's confidence, points below its ``conf_threshold`` missing, the noise's scale and the
+    process noise learnt per bodypart (:mod:`ethoflow.calibration.smoother`); needs the
+    calibration.
 
 Two checks of the whole body come first, for errors no filter of single tracks can see
 (both learn the body from the session's own frames, :mod:`ethoflow.pose.skeleton`):

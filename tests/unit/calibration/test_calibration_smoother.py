@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ethoflow.calibration.fit import ErrorModel, Line
-from ethoflow.calibration.smoother import calibrated_smooth, rts_smooth
+from ethoflow.calibration.smoother import calibrated_smooth, kalman_loglik, rts_smooth
 from ethoflow.io.dlc import pose_arrays, pose_dataframe
 from ethoflow.pose.filtering import filter_pose, kalman_smooth
 
@@ -14,13 +14,14 @@ def test_rts_matches_the_kalman_filter_of_the_filter_stage(rng):
     truth = np.cumsum(np.cumsum(rng.normal(0, 0.5, 300)))
     z = truth + rng.normal(0, 2, 300)
     z[50:60] = np.nan
-    ours, loglik = rts_smooth(z[:, None], np.full((300, 1), 4.0), np.array([0.25]))
+    ours = rts_smooth(z[:, None], np.full((300, 1), 4.0), np.array([0.25]))
     theirs = kalman_smooth(z, np.ones(300), process_sd=0.5, measurement_sd=2.0)
     np.testing.assert_allclose(ours[:, 0], theirs, atol=0.05)
-    assert np.isfinite(loglik).all()
-    # the right process noise is the most likely one
-    lls = [rts_smooth(z[:, None], np.full((300, 1), 4.0), np.array([q]))[1][0] for q in (0.01, 0.25, 25)]
-    assert np.argmax(lls) == 1
+    # the right process noise and observation noise are the most likely ones
+    loglik = kalman_loglik(z[:, None], np.full((300, 1), 4.0), np.array([0.01, 0.25, 25]),
+                           np.array([0.25, 1.0, 4.0]))
+    assert loglik.shape == (1, 3, 3) and np.isfinite(loglik).all()
+    assert np.unravel_index(loglik[0].argmax(), (3, 3)) == (1, 1)
 
 
 def heteroscedastic_track(rng, n=600):
@@ -53,9 +54,13 @@ def test_points_below_the_threshold_are_bridged_and_ends_held(rng):
     lik[:20] = 0.001  # unsure at the start
     lik[100:110] = 0.001
     xy[100:110] += 500  # and wildly wrong in the middle
-    smooth, sd = calibrated_smooth(xy, lik, ["snout"], MODEL)
+    smooth, chosen = calibrated_smooth(xy, lik, ["snout"], MODEL)
     assert np.abs(smooth[100:110] - truth[100:110]).max() < 15
     np.testing.assert_array_equal(smooth[:20], np.repeat(smooth[20:21], 20, axis=0))
-    assert set(sd) == {"snout"}
+    assert set(chosen) == {"snout"}
+    # a long session: the search looks at spread blocks, the smoothing at every frame
+    long_truth, long_xy, long_lik = heteroscedastic_track(rng, 5000)
+    fast, _ = calibrated_smooth(long_xy, long_lik, ["snout"], MODEL, search_frames=2000)
+    assert np.linalg.norm(fast - long_truth, axis=-1).mean() < 0.7 * np.linalg.norm(long_xy - long_truth, axis=-1).mean()
     with pytest.raises(ValueError, match="needs the calibration's error model"):
         filter_pose(pose_dataframe(xy, lik, ["snout"], "n"), "calibrated")

@@ -250,3 +250,23 @@ def test_pretrained_imagenet_names_the_wheels_weights():
     assert pretrained_path("resnet_50", "/some/file.pth") == "/some/file.pth"
     with pytest.raises(ValueError, match="no installed package ships ImageNet weights for backbone 'resnet_50'"):
         pretrained_path("resnet_50", "imagenet")
+
+
+def test_rotation_applies_to_the_share_asked():
+    """pose.train.rotation_p: the share of images rotated; the others keep their heading
+    (the head-to-tail angle is unchanged by scale, shift and brightness)."""
+    image = np.zeros((64, 64, 3), np.uint8)
+    xy = np.array([[20.0, 32.0], [44.0, 32.0]])  # pointing along +x
+
+    def angles(p):
+        rng = np.random.default_rng(0)
+        out = []
+        for _ in range(200):
+            pts = augment(image, xy, rng, [], rotation=180, p_flip=0.0, p_rotate=p)[1]
+            if np.isfinite(pts).all():
+                out.append(np.degrees(np.arctan2(*(pts[1] - pts[0])[::-1])))
+        return np.abs(np.array(out))
+
+    assert (angles(0.0) < 1e-6).all()
+    share = (angles(0.5) > 1).mean()
+    assert 0.35 < share < 0.65 and (angles(1.0) > 1).mean() > 0.95
