@@ -14,6 +14,11 @@ RUN_DIR is a finished ethoflow run (the demo's, or the open-field example's: any
    the project config after ``update_config(**kpms_config_patch.yml)``.
 3. On the demo: ``demo_check.tsv`` (error against the truth: raw, median, savgol, kalman,
    calibrated) and ``demo_fit.tsv`` (the annotated line against the oracle line).
+4. With ``--round-trip`` (the demo, where Debian's chromium is installed): the annotation page
+   driven in headless Chromium by a perfect annotator, who clicks each sampled bodypart's true
+   location (on the crop, or on the whole frame where it lies outside the crop); the
+   downloaded ``error_annotations.csv`` read back and fitted, against the points of the
+   ``truth`` source (the same triples, exact truth). Screenshots go to ``--shots``.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path)
     parser.add_argument("--kpms-python", type=Path, default=DEFAULT_KPMS)
+    parser.add_argument("--round-trip", action="store_true", help="drive the annotation page (demo)")
+    parser.add_argument("--shots", type=Path, default=Path("calibration-shots"))
     args = parser.parse_args()
     cal = args.run / "results/calibration"
     if not (cal / "calibration.yaml").exists():
@@ -114,7 +121,80 @@ def main() -> int:
         print("\n## Demo: the annotated line against the oracle line (every frame's true error)\n")
         print(table(pd.read_csv(cal / "demo_fit.tsv", sep="\t", comment="#")))
     print(f"\nsessions sampled: {', '.join(sessions)}; points: {len(points)}")
+    if args.round_trip:
+        round_trip(args.run, points, fit, args.shots)
     return 0
+
+
+def round_trip(run: Path, points: pd.DataFrame, fit: dict, shots: Path) -> None:
+    """Click every sample's true location on the page, download, read back and fit."""
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from ethoflow.calibration.annotations import read_annotations
+    from ethoflow.calibration.fit import fit_error_model
+
+    cal = run / "results/calibration"
+    index = pd.read_csv(cal / "samples/index.tsv", sep="\t", comment="#")
+    truth = {}
+    for s in sorted(set(index["key"])):
+        parts, xy, _ = pose_arrays(read_pose_table(run / f"demo/truth/{s}_pose.h5"))
+        truth[s] = (parts, xy)
+    shots.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1300,820",
+                 f"--user-data-dir={shots / 'profile'}"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(shots)})
+    driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(shots)})
+    csv = shots / "error_annotations.csv"
+    csv.unlink(missing_ok=True)
+    tic = time.perf_counter()
+    try:
+        driver.get((cal / "annotate.html").resolve().as_uri())
+        crop, frame = driver.find_element("id", "crop"), driver.find_element("id", "frame")
+        for i, r in enumerate(index.itertuples(index=False)):
+            parts, xy = truth[r.key]
+            x, y = xy[r.video_frame_index, parts.index(r.bodypart)]
+            zoom = 3  # the page's starting zoom: the crop's 160 px fill the 480-px canvas
+            cx, cy = (x - r.crop_x0 + 0.5) * zoom, (y - r.crop_y0 + 0.5) * zoom
+            if 0 <= cx < crop.size["width"] - 2 and 0 <= cy < crop.size["height"] - 2:
+                ActionChains(driver).move_to_element_with_offset(
+                    crop, cx - crop.size["width"] / 2 + 1, cy - crop.size["height"] / 2 + 1).click().perform()
+            else:
+                fx, fy = (x + 0.5) * r.frame_scale, (y + 0.5) * r.frame_scale
+                ActionChains(driver).move_to_element_with_offset(
+                    frame, fx - frame.size["width"] / 2 + 1, fy - frame.size["height"] / 2 + 1).click().perform()
+            if i == 0:
+                driver.save_screenshot(str(shots / "page-first-sample.png"))
+            driver.find_element("id", "next").click()
+        driver.save_screenshot(str(shots / "page-done.png"))
+        driver.find_element("id", "download").click()
+        deadline = time.monotonic() + 10
+        while not csv.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        driver.quit()
+    clicking_s = time.perf_counter() - tic
+    poses = {}
+    for s in truth:
+        parts, xy, lik = pose_arrays(read_pose_table(run / f"results/pose/{s}.h5"))
+        poses[s] = (parts, xy, lik)
+    clicked, hidden = read_annotations(csv, poses)
+    exact = points[points["source"] == "truth"]
+    merged = clicked.merge(exact, on=["key", "coordinate_index", "bodypart"], suffixes=("", "_truth"))
+    a = fit_error_model(clicked, fit["conf_pseudocount"], min_points=3)
+    b = fit_error_model(exact, fit["conf_pseudocount"], min_points=3)
+    print(f"\n## Round trip: {len(clicked)} clicks on the page ({clicking_s:.0f} s), {hidden} not visible\n")
+    print(f"click vs true location: max {np.abs(merged['x'] - merged['x_truth']).max():.2f} px in x, "
+          f"{np.abs(merged['y'] - merged['y_truth']).max():.2f} px in y")
+    print(table(pd.DataFrame([
+        {"points": "clicked on the page", "n": a.line.n, "slope": a.line.slope, "intercept": a.line.intercept},
+        {"points": "truth source (exact)", "n": b.line.n, "slope": b.line.slope, "intercept": b.line.intercept}])))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ TINY_DEMO = {
     # (the face video keeps its 192x144: the demo config's face ROIs are drawn for it)
     "demo": {"n_sessions": 2, "n_frames": 60, "width": 96, "height": 96, "n_labeled": 4},
     "face": {"ncomps": 5},
-    # a 20-iteration network's confidences are all low: keep every point in the smoother
-    "calibration": {"conf_threshold": 0.0},
+    # a 20-iteration network's confidences are all low: keep every point in the smoother; a
+    # tiny project has one or two test frames: fit from fewer points than a real one needs
+    "calibration": {"conf_threshold": 0.0, "min_points": 5},
     "pose": {"dataset": {"training_fraction": 0.75},
              "train": {"maxiters": 20, "width": 8, "batch_size": 4, "save_iters": 10,
                        "display_iters": 5},

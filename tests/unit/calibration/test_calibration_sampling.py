@@ -66,3 +66,24 @@ def test_cut_samples_crops_around_the_point(tmp_path):
     late = samples.assign(video_frame_index=[3, 40])
     with pytest.raises(EthoflowError, match="v.mp4: ended after 12 frames, before sampled frame 40"):
         cut_samples(late, {"v": str(video)}, tmp_path / "t")
+
+
+def test_pose_tables_that_cannot_be_calibrated_are_refused(tmp_path):
+    from ethoflow.calibration.sampling import load_poses
+    from ethoflow.io.dlc import pose_dataframe, write_pose_table
+
+    config = {"calibration": {"video_frame_indexes": {}}, "discover": {"frame_count_tolerance": 2}}
+    sessions = tmp_path / "sessions.tsv"
+    sessions.write_text("session\tnframes\ns1\t10\n")
+    good = tmp_path / "s1.h5"
+    write_pose_table(pose_dataframe(np.zeros((10, 3, 2)), np.full((10, 3), 0.5), PARTS, "n"), good)
+    poses, index = load_poses([str(good)], ["s1"], str(sessions), config)
+    assert poses["s1"][0] == PARTS and list(index["s1"]) == list(range(10))
+    over = tmp_path / "over.h5"
+    write_pose_table(pose_dataframe(np.zeros((10, 3, 2)), np.full((10, 3), 1.5), PARTS, "n"), over)
+    with pytest.raises(EthoflowError, match=r"over.h5: likelihoods outside \[0, 1\] \(e.g. 1.5\)"):
+        load_poses([str(over)], ["s1"], str(sessions), config)
+    short = tmp_path / "short.h5"
+    write_pose_table(pose_dataframe(np.zeros((5, 3, 2)), np.full((5, 3), 0.5), PARTS, "n"), short)
+    with pytest.raises(EthoflowError, match="short.h5: 5 pose rows but the video of session s1 has 10 frames"):
+        load_poses([str(short)], ["s1"], str(sessions), config)
