@@ -62,6 +62,12 @@ def test_slurm_jobs_go_where_they_should(second_run):
     assert sum("group_pose_post" in c for c in calls) == 2, calls
     assert not any("rule_pose_filter" in c or "rule_pose_plot" in c or "rule_summary" in c
                    for c in calls), calls
+    # the calibration: CPU jobs (its fit, a quick aggregate, runs in the main process)
+    calib = {r: sum(f"rule_{r}" in c for c in other)
+             for r in ("calibration_sample", "calibration_page", "calibration_points", "calibration_smooth",
+                       "calibration_fit")}
+    assert calib == {"calibration_sample": 1, "calibration_page": 1, "calibration_points": 1,
+                     "calibration_smooth": 2, "calibration_fit": 0}, calls
     print(f"{len(calls)} SLURM jobs submitted")
     jobcomp = (cluster / "jobcomp.log").read_text()
     gpu_jobs = [line for line in jobcomp.splitlines()
