@@ -198,6 +198,9 @@ def make_plan(config: Mapping) -> Plan:
         plan.skipped["embed"] = "embed.enabled is false"
     elif not plan.runs("pose"):
         plan.skipped["embed"] = "needs the pose stages"
+    unknown = sorted(set(config["calibration"]["sessions"]) - set(sessions))
+    if plan.runs("calibration") and unknown:
+        raise SessionError(f"config key 'calibration.sessions': unknown session(s) {', '.join(unknown)}")
     unknown = sorted(set(embed["train_sessions"]) - set(sessions))
     if plan.runs("embed") and unknown:
         raise SessionError(f"config key 'embed.train_sessions': unknown session(s) {', '.join(unknown)}")

@@ -65,6 +65,9 @@ def test_unknown_training_sessions_are_an_error(tmp_path):
     config = config_for(tmp_path, pose={"project": str(tmp_path / "p")}, embed={"train_sessions": ["x"]})
     with pytest.raises(SessionError, match="embed.train_sessions.*unknown session\\(s\\) x"):
         make_plan(config)
+    config = config_for(tmp_path, pose={"project": str(tmp_path / "p")}, calibration={"sessions": ["y"]})
+    with pytest.raises(SessionError, match="calibration.sessions.*unknown session\\(s\\) y"):
+        make_plan(config)
 
 
 def test_a_saved_plan_is_read_back_and_a_missing_one_made_again(tmp_path):

@@ -12,7 +12,7 @@ import yaml
 
 from ethoflow.behaviour.io import read_embedding, read_segmentation, vame_names
 from ethoflow.io.dlc import read_pose_table
-from tests.workflow.helpers import changed, outputs, planned_rules_many, snakemake
+from tests.workflow.helpers import changed, outputs, planned_rules, planned_rules_many, snakemake
 
 SEGMENT = "results/segment/kmeans-3"
 SESSIONS = ("demo01", "demo02")
@@ -82,6 +82,31 @@ def test_the_calibration_stage(demo_run):
     assert check.notna().all().all()
     lines = pd.read_csv(cal / "demo_fit.tsv", sep="\t", comment="#")
     assert list(lines["line"]) == ["annotated", "oracle"]
+
+
+def test_a_persons_annotations_replace_the_automatic_sources(demo_run, tmp_path):
+    """An error_annotations.csv named in the config (here: the demo's truth at the sampled
+    triples, as the annotation page would write it, and one bodypart marked not visible)
+    reruns the points, the fit and what reads it, nothing upstream (on a copy of the run)."""
+    from ethoflow.calibration.page import CSV_HEADER
+
+    w = tmp_path / "run"
+    shutil.copytree(demo_run.workdir, w, symlinks=True)
+    points = pd.read_csv(w / "results/calibration/points.csv", comment="#")
+    truth = points[points["source"] == "truth"]
+    rows = [f"{r.key},{r.coordinate_index},{r.video_frame_index},{r.bodypart},{r.x},{r.y}"
+            for r in truth.itertuples()]
+    first = truth.iloc[0]
+    rows.append(f"{first.key},{first.coordinate_index + 1},{first.video_frame_index + 1},{first.bodypart},,")
+    (w / "error_annotations.csv").write_text("\n".join(CSV_HEADER + rows) + "\n")
+    override = tmp_path / "annotations.yaml"
+    override.write_text(yaml.safe_dump({"calibration": {"annotations": "error_annotations.csv"}}))
+    assert planned_rules(w, "--configfile", str(override)) == {"calibration_points"} | FIT
+    snakemake(w, "--configfile", str(override))
+    fit = yaml.safe_load((w / "results/calibration/calibration.yaml").read_text())
+    assert fit["sources"] == {"annotations": len(truth), "not visible": 1} and fit["n_points"] == len(truth)
+    again = pd.read_csv(w / "results/calibration/points.csv", comment="#")
+    np.testing.assert_allclose(again["error_px"], truth["error_px"], atol=1e-3)
 
 
 def test_start_up_says_what_runs(demo_run):
