@@ -205,7 +205,9 @@ def plot_fit(points: pd.DataFrame, model: ErrorModel, png: str | os.PathLike, to
     from ethoflow.io.figures import save_figure
 
     pc = model.pseudocount
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    import matplotlib.ticker  # noqa: F401  (the formatters below)
+
+    fig, ax = plt.subplots(figsize=(7, 5))
     for src, group in points.groupby("source", sort=True):
         ax.scatter(group["confidence"] + pc, group["error_px"] + 1, s=12, alpha=0.6, label=f"{src} ({len(group)})")
     c = np.logspace(np.log10(max(points["confidence"].min(), 1e-4) + pc), 0, 100) - pc
@@ -218,6 +220,10 @@ def plot_fit(points: pd.DataFrame, model: ErrorModel, png: str | os.PathLike, to
     ax.axhline(tolerance_px + 1, color="0.6", ls=":", lw=1)
     ax.set(xscale="log", yscale="log", xlabel="confidence + pseudocount", ylabel="error (px) + 1",
            title=f"keypoint error vs confidence ({model.line.n} points)")
+    for axis in (ax.xaxis, ax.yaxis):  # plain numbers on the log axes, not 6x10^0
+        axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        axis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.tick_params(which="minor", labelsize=7)
     ax.legend(fontsize=7, loc="upper right")
     save_figure(fig, png, "ethoflow calibration_fit: log10(error + 1) against log10(confidence)")
 
