@@ -60,11 +60,11 @@ def main() -> int:
         print(f"skipped: {cal}/calibration.yaml not found (run the workflow first)")
         return 0
     fit = yaml.safe_load((cal / "calibration.yaml").read_text())
-    points = pd.read_csv(cal / "points.csv", comment="#")
+    points = pd.read_csv(cal / "points.csv", comment="#", dtype={"key": str, "bodypart": str})
     print("## The fit (calibration.yaml)\n")
     print(table(pd.DataFrame([{k: fit[k] for k in ("slope", "intercept", "conf_threshold", "threshold_source",
                                                   "n_points", "r2")} | {"sources": json.dumps(fit["sources"])}])))
-    samples = pd.read_csv(cal / "samples.tsv", sep="\t", comment="#")
+    samples = pd.read_csv(cal / "samples.tsv", sep="\t", comment="#", dtype={"key": str})
     sessions = sorted(set(samples["key"]))
     confs, parts = {}, None
     for s in sorted(p.stem for p in (args.run / "results/pose").glob("*.h5")
@@ -137,7 +137,7 @@ def round_trip(run: Path, points: pd.DataFrame, fit: dict, shots: Path) -> None:
     from ethoflow.calibration.fit import fit_error_model
 
     cal = run / "results/calibration"
-    index = pd.read_csv(cal / "samples/index.tsv", sep="\t", comment="#")
+    index = pd.read_csv(cal / "samples/index.tsv", sep="\t", comment="#", dtype={"key": str, "bodypart": str})
     truth = {}
     for s in sorted(set(index["key"])):
         parts, xy, _ = pose_arrays(read_pose_table(run / f"demo/truth/{s}_pose.h5"))

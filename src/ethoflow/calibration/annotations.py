@@ -48,6 +48,8 @@ __all__ = ["POINT_COLUMNS", "automatic_points", "calibration_points", "heldout_p
 
 KPMS_COLUMNS = ["key", "coordinate_index", "video_frame_index", "bodypart", "x", "y"]
 POINT_COLUMNS = KPMS_COLUMNS + ["x_pred", "y_pred", "confidence", "error_px", "source"]
+# session and bodypart names stay text when they look like numbers ("2021", "1")
+NAMES = {"key": str, "bodypart": str}
 SOURCES = ("heldout", "refined", "truth")
 
 
@@ -90,7 +92,7 @@ def read_annotations(path: str | os.PathLike, poses: Mapping[str, tuple[list[str
     """
     path = Path(path)
     try:
-        df = pd.read_csv(path, comment="#", skip_blank_lines=True)
+        df = pd.read_csv(path, comment="#", skip_blank_lines=True, dtype=NAMES)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise FileFormatError(f"{path}: not a readable annotations CSV ({err})") from None
     missing = [c for c in KPMS_COLUMNS if c not in df.columns]
@@ -258,7 +260,7 @@ def calibration_points(out_csv: str, config: Mapping, pose_h5s: Sequence[str] = 
 
     c = config["calibration"]
     poses, frame_index = load_poses(pose_h5s, sessions, sessions_tsv, config)
-    samples = pd.read_csv(samples_tsv, sep="\t", comment="#") if samples_tsv else None
+    samples = pd.read_csv(samples_tsv, sep="\t", comment="#", dtype=NAMES) if samples_tsv else None
     if annotations:
         points, hidden = read_annotations(annotations, poses, frame_index)
         counts = {"annotations": len(points), "not visible": hidden}

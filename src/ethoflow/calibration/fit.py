@@ -258,7 +258,7 @@ def calibration_fit(points_csv: str | os.PathLike, out_yaml: str, patch_yml: str
         The keys this stage reads: ``calibration``.
     """
     c = config["calibration"]
-    points = pd.read_csv(points_csv, comment="#")
+    points = pd.read_csv(points_csv, comment="#", dtype={"key": str, "bodypart": str})
     model = fit_error_model(points, c["conf_pseudocount"], c["min_points"], c["min_points_bodypart"],
                             c["conf_threshold"], c["error_tolerance_px"], source=str(points_csv))
     sources = _point_counts(points_csv) or {

@@ -214,7 +214,7 @@ def annotation_page(samples_tsv: str, sessions: Sequence[str], videos: Sequence[
     from ethoflow.calibration.sampling import cut_samples
     from ethoflow.io.files import write_table
 
-    samples = pd.read_csv(samples_tsv, sep="\t", comment="#")
+    samples = pd.read_csv(samples_tsv, sep="\t", comment="#", dtype={"key": str, "bodypart": str})
     cut = cut_samples(samples, dict(zip(sessions, videos)), folder, config["calibration"]["crop_size"])
     write_page(cut, folder, html)
     write_table(cut, Path(folder) / "index.tsv")

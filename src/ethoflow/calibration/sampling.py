@@ -180,7 +180,7 @@ def load_poses(pose_h5s: Sequence[str], sessions: Sequence[str], sessions_tsv: s
     """
     nframes = {}
     if sessions_tsv:
-        table = pd.read_csv(sessions_tsv, sep="\t", comment="#")
+        table = pd.read_csv(sessions_tsv, sep="\t", comment="#", dtype={"session": str})
         nframes = dict(zip(table["session"], table["nframes"]))
     poses, index_of = {}, {}
     bodyparts = None

@@ -81,3 +81,10 @@ def test_truth_points_at_the_sampled_triples(tmp_path):
                             "bodypart": ["snout", "tail"]})
     points = truth_points(samples, p, {"s1": str(tmp_path / "t.h5")})
     assert points["error_px"].tolist() == pytest.approx([5.0, 5.0]) and set(points["source"]) == {"truth"}
+
+
+def test_session_names_that_look_like_numbers_stay_names(tmp_path):
+    p = {"2021": poses()["s1"]}
+    path = annotations(tmp_path, ["2021,10,10,snout,13.0,24.0"])
+    points, _ = read_annotations(path, p)
+    assert points["key"].tolist() == ["2021"]
