@@ -37,6 +37,16 @@ def _predict(p00, p01, p11, q):
     return p00 + 2 * p01 + p11 + q / 4, p01 + p11 + q / 2, p11 + q
 
 
+def _update(x0, x1, p00, p01, p11, z, r, ok):
+    """The Kalman measurement update where ``ok`` (elsewhere the state is kept); also returns
+    the innovation and its variance."""
+    s = p00 + np.where(ok, r, 1.0)
+    innov = np.where(ok, z - x0, 0.0)
+    k0 = np.where(ok, p00 / s, 0.0)
+    k1 = np.where(ok, p01 / s, 0.0)
+    return x0 + k0 * innov, x1 + k1 * innov, p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01, s, innov
+
+
 def kalman_loglik(z: np.ndarray, r: np.ndarray, q: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
     """Log-likelihood of each track's observations under the constant-velocity model, for
     every observation-noise scale and process noise at once (the forward pass of
@@ -75,12 +85,9 @@ def kalman_loglik(z: np.ndarray, r: np.ndarray, q: np.ndarray, scale: np.ndarray
         if not ok.any():
             continue
         okb = ok[:, None, None]
-        s = p00 + np.where(ok, r[t], 1.0)[:, None, None] * scale2
-        innov = np.where(okb, np.where(ok, z[t], 0.0)[:, None, None] - x0, 0.0)
-        k0 = np.where(okb, p00 / s, 0.0)
-        k1 = np.where(okb, p01 / s, 0.0)
-        x0, x1 = x0 + k0 * innov, x1 + k1 * innov
-        p00, p01, p11 = p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01
+        x0, x1, p00, p01, p11, s, innov = _update(
+            x0, x1, p00, p01, p11, np.where(ok, z[t], 0.0)[:, None, None],
+            np.where(ok, r[t], 1.0)[:, None, None] * scale2, okb)
         loglik -= np.where(okb, 0.5 * (np.log(2 * np.pi * s) + innov**2 / s), 0.0)
     return loglik
 
@@ -127,12 +134,7 @@ def rts_smooth(z: np.ndarray, r: np.ndarray, q: np.ndarray) -> np.ndarray:
         pp[t, 0], pp[t, 1], pp[t, 2] = p00, p01, p11
         ok = seen[t]
         if ok.any():
-            s = p00 + np.where(ok, r[t], 1.0)
-            innov = np.where(ok, z[t] - x0, 0.0)
-            k0 = np.where(ok, p00 / s, 0.0)
-            k1 = np.where(ok, p01 / s, 0.0)
-            x0, x1 = x0 + k0 * innov, x1 + k1 * innov
-            p00, p01, p11 = p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01
+            x0, x1, p00, p01, p11, _, _ = _update(x0, x1, p00, p01, p11, np.where(ok, z[t], 0.0), r[t], ok)
         xf[t, 0], xf[t, 1] = x0, x1
         pf[t, 0], pf[t, 1], pf[t, 2] = p00, p01, p11
     out = np.empty((n, b))
