@@ -205,7 +205,7 @@ def plot_fit(points: pd.DataFrame, model: ErrorModel, png: str | os.PathLike, to
     from ethoflow.io.figures import save_figure
 
     pc = model.pseudocount
-    import matplotlib.ticker  # noqa: F401  (the formatters below)
+    import matplotlib.ticker  # the formatters below
 
     fig, ax = plt.subplots(figsize=(7, 5))
     for src, group in points.groupby("source", sort=True):
