@@ -79,6 +79,7 @@ if CALIB_ON:
                 "calibration.sources",
                 "calibration.video_frame_indexes",
                 "pose.inference.likelihood",
+                "pose.inference.flip_test",
                 "pose.inference.device",
                 "discover.frame_count_tolerance",
             ),

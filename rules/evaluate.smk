@@ -29,7 +29,10 @@ rule pose_evaluate:
     params:
         project=POSE_PROJECT,
         config=settings(
-            "pose.evaluate", "pose.inference.device", "pose.inference.likelihood"
+            "pose.evaluate",
+            "pose.inference.device",
+            "pose.inference.likelihood",
+            "pose.inference.flip_test",
         ),
     script:
         "../scripts/pose_evaluate.py"

@@ -31,6 +31,7 @@ rule pose_infer:
             "pose.inference.batch_size",
             "pose.inference.downsample",
             "pose.inference.likelihood",
+            "pose.inference.flip_test",
             "pose.inference.device",
             "pose.dataset.iteration",
         ),

@@ -169,6 +169,7 @@ RERUNS = {
     "pose.inference.batch_size": (4, POSE_CHAIN | BEHAVIOUR),
     "pose.inference.save_as": (["csv", "tsv"], {"pose_export"}),
     "pose.inference.likelihood": ("peak", {"pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
+    "pose.inference.flip_test": (True, {"pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
     # the calibration's demo check runs every filter; its smoother reads the body checks
     "pose.filter.window": (3, FILTERED | BEHAVIOUR | {"calibration_demo_check"}),
     "pose.filter.repair_swaps": (False, FILTERED | BEHAVIOUR | {"calibration_smooth", "calibration_demo_check"}),

@@ -131,7 +131,7 @@ def read_annotations(path: str | os.PathLike, poses: Mapping[str, tuple[list[str
 
 
 def heldout_points(model_pt: str, dataset_json: str, project: str, likelihood: str = "unique",
-                   device: str = "auto") -> pd.DataFrame:
+                   device: str = "auto", flip_test: bool = False) -> pd.DataFrame:
     """The test images of one shuffle, predicted by its network, against their labels."""
     from ethoflow.pose.dataset import read_dataset
     from ethoflow.pose.inference import predict_images
@@ -144,7 +144,7 @@ def heldout_points(model_pt: str, dataset_json: str, project: str, likelihood: s
         return _points([])
     model, parts = load_model(model_pt, device)
     images = load_images([labels.images[i] for i in test], project)
-    pred, lik = predict_images(model, images, likelihood=likelihood)
+    pred, lik = predict_images(model, images, likelihood=likelihood, flip_test=flip_test)
     rows = []
     for j, i in enumerate(test):
         image = labels.images[i]
@@ -223,7 +223,8 @@ def truth_points(samples: pd.DataFrame, poses: Mapping[str, tuple[list[str], np.
 def automatic_points(sources: Sequence[str], shuffles: Sequence[tuple[str, str]] = (), project: str = "",
                      machine_h5s: Sequence[str] = (), samples: pd.DataFrame | None = None,
                      poses: Mapping | None = None, truths: Mapping[str, str] | None = None,
-                     likelihood: str = "unique", device: str = "auto") -> tuple[pd.DataFrame, dict[str, int]]:
+                     likelihood: str = "unique", device: str = "auto", flip_test: bool = False
+                     ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Points from every configured source that the project has; returns them and the count
     per source (0 where a source gave none)."""
     unknown = sorted(set(sources) - set(SOURCES))
@@ -231,7 +232,7 @@ def automatic_points(sources: Sequence[str], shuffles: Sequence[tuple[str, str]]
         raise EthoflowError(f"calibration.sources: unknown {unknown} (known: {', '.join(SOURCES)})")
     parts = []
     if "heldout" in sources:
-        parts += [heldout_points(m, d, project, likelihood, device) for m, d in shuffles]
+        parts += [heldout_points(m, d, project, likelihood, device, flip_test) for m, d in shuffles]
     if "refined" in sources and machine_h5s:
         parts.append(refined_points(machine_h5s))
     if "truth" in sources and truths and samples is not None:
@@ -253,7 +254,7 @@ def calibration_points(out_csv: str, config: Mapping, pose_h5s: Sequence[str] = 
     ----------
     config
         The keys this stage reads: ``calibration``, ``pose.inference`` (``likelihood``,
-        ``device``: the held-out predictions are made as the pose tables were),
+        ``device``, ``flip_test``: the held-out predictions are made as the pose tables were),
         ``discover.frame_count_tolerance``.
     """
     from ethoflow.calibration.sampling import load_poses
@@ -268,7 +269,7 @@ def calibration_points(out_csv: str, config: Mapping, pose_h5s: Sequence[str] = 
     else:
         inf = config["pose"]["inference"]
         points, counts = automatic_points(c["sources"], shuffles, project, machine_h5s, samples, poses, truths,
-                                          inf["likelihood"], inf["device"])
+                                          inf["likelihood"], inf["device"], inf["flip_test"])
         meta = {"source": "automatic", "sources": list(c["sources"])}
     log.info("annotated points: %s", ", ".join(f"{k}: {v}" for k, v in counts.items()))
     write_table(points.round(4), out_csv, comment=provenance({**meta, "counts": counts}))

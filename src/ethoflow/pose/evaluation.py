@@ -38,6 +38,7 @@ def evaluate(
     pcutoff: float = 0.6,
     device: str = "auto",
     likelihood: str = "unique",
+    flip_test: bool = False,
 ) -> dict:
     """Predict every labelled image of the dataset and write the error table.
 
@@ -57,7 +58,7 @@ def evaluate(
         raise ValueError(f"{model_path}: model bodyparts {bodyparts} differ from the dataset's "
                          f"{labels.bodyparts} ({dataset_path})")
     images = load_images(labels.images, project)
-    pred, lik = predict_images(model, images, likelihood=likelihood)
+    pred, lik = predict_images(model, images, likelihood=likelihood, flip_test=flip_test)
     err = pixel_errors(pred, labels.xy)
     train, test = np.array(dataset["train"], int), np.array(dataset["test"], int)
     table = error_table(err, lik, train, test, bodyparts, pcutoff)
@@ -81,11 +82,12 @@ def evaluate_shuffle(model: str, dataset_json: str, project: str, out_csv: str, 
     Parameters
     ----------
     config
-        The keys this stage reads: ``pose.evaluate.pcutoff``, ``pose.inference.device`` and
-        ``pose.inference.likelihood``.
+        The keys this stage reads: ``pose.evaluate.pcutoff`` and ``pose.inference``'s
+        ``device``, ``likelihood`` and ``flip_test`` (the network is measured as it analyses).
     """
     pcutoff = config["pose"]["evaluate"]["pcutoff"]
     inf = config["pose"]["inference"]
-    result = evaluate(model, dataset_json, project, out_csv, pcutoff, inf["device"], inf["likelihood"])
+    result = evaluate(model, dataset_json, project, out_csv, pcutoff, inf["device"], inf["likelihood"],
+                      inf["flip_test"])
     plot_evaluation(result, png, pcutoff, title=Path(out_csv).parent.name)
     return result["table"]

@@ -22,11 +22,13 @@ from ethoflow.sessions.discover import video_info
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LIKELIHOODS", "analyze_session", "analyze_video", "decode", "predict", "predict_images",
-           "scorer_name"]
+__all__ = ["LIKELIHOODS", "analyze_session", "analyze_video", "decode", "flip_pairs", "fuse_flipped",
+           "predict", "predict_images", "scorer_name"]
 
 
 LIKELIHOODS = ("unique", "peak")
+# flip test: a frame's and its mirror's points this many heatmap cells apart are one answer
+FLIP_TOLERANCE_CELLS = 2.0
 
 
 def decode(heat_logits: torch.Tensor, offsets: torch.Tensor, likelihood: str = "unique",
@@ -66,30 +68,77 @@ def decode(heat_logits: torch.Tensor, offsets: torch.Tensor, likelihood: str = "
     return xy.cpu().numpy().astype(np.float64), lik.cpu().numpy().astype(np.float64)
 
 
+def flip_pairs(model: PoseNet) -> list[tuple[int, int]]:
+    """The left/right keypoint index pairs ``model`` was trained to swap under a mirror.
+
+    Raises
+    ------
+    ValueError
+        If the network was not trained on mirrored images (``pose.train.flip``): its
+        predictions on a mirrored frame would mean nothing.
+    """
+    params = getattr(model, "train_params", {})
+    if not params.get("flip"):
+        raise ValueError("flip_test needs a network trained with pose.train.flip: true "
+                         "(this one never saw a mirrored image)")
+    return [tuple(p) for p in params.get("flip_pairs", ())]
+
+
+def fuse_flipped(xy: np.ndarray, lik: np.ndarray, xy_m: np.ndarray, lik_m: np.ndarray,
+                 tolerance: float, likelihood: str = "unique") -> tuple[np.ndarray, np.ndarray]:
+    """One prediction from a frame's and its mirror's (both in the frame's pixels).
+
+    Where the two are within ``tolerance`` pixels they are one answer seen twice: the mean
+    of the points and of the likelihoods (the average cancels errors that change sign with
+    the mirror). Where they are farther apart the network is torn between two places: the
+    more likely point is kept, and with the ``unique`` likelihood its likelihood becomes
+    ``p1 * p1 / (p1 + p2)``, as for two peaks of one heatmap (see :func:`decode`).
+    """
+    near = np.linalg.norm(xy - xy_m, axis=-1) <= tolerance
+    first = lik >= lik_m
+    p1, p2 = np.where(first, lik, lik_m), np.where(first, lik_m, lik)
+    apart_lik = p1 * p1 / np.maximum(p1 + p2, 1e-12) if likelihood == "unique" else p1
+    out_xy = np.where(near[..., None], (xy + xy_m) / 2, np.where(first[..., None], xy, xy_m))
+    out_lik = np.where(near, (lik + lik_m) / 2, apart_lik)
+    return out_xy, out_lik
+
+
 @torch.inference_mode()
 def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None,
-            likelihood: str = "unique") -> tuple[np.ndarray, np.ndarray]:
+            likelihood: str = "unique", flip_test: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Keypoints (B, K, 2) in original pixels and likelihoods (B, K) for BGR images (B, H, W, 3).
 
     ``downsample`` > 1 shrinks the images before the network (faster); coordinates are
     reported in the original pixels. None: the factor the network was trained with.
-    ``likelihood``: see :func:`decode`.
+    ``likelihood``: see :func:`decode`. ``flip_test``: also predict the mirrored images
+    (the flip test of human-pose networks; twice the compute) and fuse the two answers
+    (:func:`fuse_flipped`); only for a network trained with mirrored images.
     """
     device = next(model.parameters()).device
     if downsample is None:
         downsample = getattr(model, "downsample", 1.0)
+    pairs = flip_pairs(model) if flip_test else []
     scale = (1.0, 1.0)
     if downsample != 1.0:
         shrunk, _, scale = resize(list(images), None, downsample)
         images = np.stack(shrunk)
     logits, offsets = model(to_tensor(images, device))
     xy, lik = decode(logits, offsets, likelihood)
+    if flip_test:
+        logits, offsets = model(to_tensor(images[:, :, ::-1], device))
+        xy_m, lik_m = decode(logits, offsets, likelihood)
+        order = np.arange(xy.shape[1])
+        for i, j in pairs:
+            order[[i, j]] = order[[j, i]]
+        xy_m, lik_m = xy_m[:, order], lik_m[:, order]
+        xy_m[..., 0] = images.shape[2] - 1 - xy_m[..., 0]
+        xy, lik = fuse_flipped(xy, lik, xy_m, lik_m, FLIP_TOLERANCE_CELLS * STRIDE, likelihood)
     xy = (xy + 0.5) / np.asarray(scale) - 0.5
     return xy, lik
 
 
 def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8,
-                   likelihood: str = "unique") -> tuple[np.ndarray, np.ndarray]:
+                   likelihood: str = "unique", flip_test: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Predictions for a list of images (batched where consecutive images share a size)."""
     xys, liks = [], []
     i = 0
@@ -97,7 +146,7 @@ def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8
         j = i + 1
         while j < len(images) and j - i < batch_size and images[j].shape == images[i].shape:
             j += 1
-        xy, lik = predict(model, np.stack(images[i:j]), likelihood=likelihood)
+        xy, lik = predict(model, np.stack(images[i:j]), likelihood=likelihood, flip_test=flip_test)
         xys.append(xy)
         liks.append(lik)
         i = j
@@ -114,6 +163,7 @@ def analyze_video(
     downsample: float | None = None,
     nframes_expected: int | None = None,
     likelihood: str = "unique",
+    flip_test: bool = False,
 ) -> dict:
     """Predict every frame of ``video`` and write the DLC pose table ``out_h5``.
 
@@ -127,6 +177,8 @@ def analyze_video(
         From :func:`ethoflow.pose.network.load_model`.
     likelihood
         ``unique`` or ``peak`` (DLC's): see :func:`decode`.
+    flip_test
+        Also predict each mirrored frame and fuse the two (see :func:`predict`).
 
     Returns
     -------
@@ -142,7 +194,7 @@ def analyze_video(
     xys, liks = [], []
     n = 0
     for chunk in iter_frame_chunks(video, batch_size, gray=False):
-        xy, lik = predict(model, chunk, downsample, likelihood)
+        xy, lik = predict(model, chunk, downsample, likelihood, flip_test)
         xys.append(xy)
         liks.append(lik)
         n += len(chunk)
@@ -171,7 +223,7 @@ def analyze_session(model_pt: str, video: str, record_json: str, out_h5: str, co
     ----------
     config
         The keys this stage reads: ``pose.inference`` (shuffle, batch size, downsampling,
-        likelihood, device) and ``pose.dataset.iteration`` (both name the network in the scorer).
+        likelihood, flip test, device) and ``pose.dataset.iteration`` (both name the network in the scorer).
     """
     info = video_info(record_json, video)
     inf = config["pose"]["inference"]
@@ -180,4 +232,4 @@ def analyze_session(model_pt: str, video: str, record_json: str, out_h5: str, co
     scorer = scorer_name(model.train_params, config["pose"]["dataset"]["iteration"], inf["shuffle"])
     return analyze_video(model, bodyparts, video, out_h5, scorer, batch_size=inf["batch_size"],
                          downsample=inf["downsample"], nframes_expected=info["nframes"],
-                         likelihood=inf["likelihood"])
+                         likelihood=inf["likelihood"], flip_test=inf["flip_test"])

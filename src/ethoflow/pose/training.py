@@ -110,7 +110,7 @@ def augment(image: np.ndarray, xy: np.ndarray, rng: np.random.Generator, flip_pa
     pts = np.concatenate([xy, np.ones((len(xy), 1))], axis=1) @ m.T
     if rng.random() < p_flip:
         out = out[:, ::-1]
-        pts[:, 0] = w - pts[:, 0]
+        pts[:, 0] = w - 1 - pts[:, 0]  # pixel i's centre is at i: column i goes to w - 1 - i
         pts = pts.copy()
         for i, j in flip_pairs:
             pts[[i, j]] = pts[[j, i]]

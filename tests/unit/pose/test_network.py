@@ -206,7 +206,7 @@ def test_flips_only_when_switched_on():
 
     plain, mirrored = augmented(0.0), augmented(1.0)
     assert plain[0, 0] < plain[1, 0] and mirrored[0, 0] < mirrored[1, 0]
-    np.testing.assert_allclose(mirrored[0, 0], 64 - plain[1, 0])
+    np.testing.assert_allclose(mirrored[0, 0], 63 - plain[1, 0])  # pixel centres at 0..63
 
 
 def test_resnet50_loads_torchvision_named_weights(tmp_path):
