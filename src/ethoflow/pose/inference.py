@@ -23,7 +23,7 @@ from ethoflow.sessions.discover import video_info
 log = logging.getLogger(__name__)
 
 __all__ = ["LIKELIHOODS", "analyze_session", "analyze_video", "decode", "flip_pairs", "fuse_flipped",
-           "predict", "predict_images", "scorer_name"]
+           "predict", "predict_images", "predict_likelihoods", "scorer_name"]
 
 
 LIKELIHOODS = ("unique", "peak")
@@ -103,7 +103,6 @@ def fuse_flipped(xy: np.ndarray, lik: np.ndarray, xy_m: np.ndarray, lik_m: np.nd
     return out_xy, out_lik
 
 
-@torch.inference_mode()
 def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None,
             likelihood: str = "unique", flip_test: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Keypoints (B, K, 2) in original pixels and likelihoods (B, K) for BGR images (B, H, W, 3).
@@ -114,6 +113,17 @@ def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None,
     (the flip test of human-pose networks; twice the compute) and fuse the two answers
     (:func:`fuse_flipped`); only for a network trained with mirrored images.
     """
+    xy, liks = predict_likelihoods(model, images, downsample, (likelihood,), flip_test)
+    return xy, liks[likelihood]
+
+
+@torch.inference_mode()
+def predict_likelihoods(model: PoseNet, images: np.ndarray, downsample: float | None = None,
+                        likelihoods: tuple[str, ...] = LIKELIHOODS, flip_test: bool = False
+                        ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`predict` with several likelihoods from one pass through the network: the
+    keypoints and a dict of (B, K) likelihoods. With ``flip_test`` the keypoints are those
+    the first likelihood fuses."""
     device = next(model.parameters()).device
     if downsample is None:
         downsample = getattr(model, "downsample", 1.0)
@@ -122,19 +132,22 @@ def predict(model: PoseNet, images: np.ndarray, downsample: float | None = None,
     if downsample != 1.0:
         shrunk, _, scale = resize(list(images), None, downsample)
         images = np.stack(shrunk)
-    logits, offsets = model(to_tensor(images, device))
-    xy, lik = decode(logits, offsets, likelihood)
-    if flip_test:
-        logits, offsets = model(to_tensor(images[:, :, ::-1], device))
-        xy_m, lik_m = decode(logits, offsets, likelihood)
-        order = np.arange(xy.shape[1])
-        for i, j in pairs:
-            order[[i, j]] = order[[j, i]]
-        xy_m, lik_m = xy_m[:, order], lik_m[:, order]
-        xy_m[..., 0] = images.shape[2] - 1 - xy_m[..., 0]
-        xy, lik = fuse_flipped(xy, lik, xy_m, lik_m, FLIP_TOLERANCE_CELLS * STRIDE, likelihood)
-    xy = (xy + 0.5) / np.asarray(scale) - 0.5
-    return xy, lik
+    outputs = model(to_tensor(images, device))
+    mirrored = model(to_tensor(images[:, :, ::-1], device)) if flip_test else None
+    order = np.arange(outputs[0].shape[1])
+    for i, j in pairs:
+        order[[i, j]] = order[[j, i]]
+    xy, liks = None, {}
+    for kind in likelihoods:
+        xy_k, liks[kind] = decode(*outputs, kind)
+        if flip_test:
+            xy_m, lik_m = decode(*mirrored, kind)
+            xy_m, lik_m = xy_m[:, order], lik_m[:, order]
+            xy_m[..., 0] = images.shape[2] - 1 - xy_m[..., 0]  # column c of the mirror is w - 1 - c
+            xy_k, liks[kind] = fuse_flipped(xy_k, liks[kind], xy_m, lik_m, FLIP_TOLERANCE_CELLS * STRIDE, kind)
+        if xy is None:
+            xy = (xy_k + 0.5) / np.asarray(scale) - 0.5
+    return xy, liks
 
 
 def predict_images(model: PoseNet, images: list[np.ndarray], batch_size: int = 8,

@@ -207,6 +207,15 @@ def test_flips_only_when_switched_on():
     plain, mirrored = augmented(0.0), augmented(1.0)
     assert plain[0, 0] < plain[1, 0] and mirrored[0, 0] < mirrored[1, 0]
     np.testing.assert_allclose(mirrored[0, 0], 63 - plain[1, 0])  # pixel centres at 0..63
+    # the mirrored point is where its pixel went (the image's bright spot's centroid)
+    spot = image.copy()
+    spot[30, 50] = 255  # the right point
+    out, pts = augment(spot, xy, np.random.default_rng(0), [(0, 1)], scale=(1, 1), rotation=0,
+                       p_flip=1.0, p_blur=0.0)
+    weight = np.clip(out[..., 0].astype(float) - np.median(out[..., 0]), 0, None)
+    rows, cols = np.indices(weight.shape)
+    centroid = [(cols * weight).sum() / weight.sum(), (rows * weight).sum() / weight.sum()]
+    np.testing.assert_allclose(pts[0], centroid, atol=0.05)
 
 
 def test_resnet50_loads_torchvision_named_weights(tmp_path):
@@ -270,3 +279,63 @@ def test_rotation_applies_to_the_share_asked():
     assert (angles(0.0) < 1e-6).all()
     share = (angles(0.5) > 1).mean()
     assert 0.35 < share < 0.65 and (angles(1.0) > 1).mean() > 0.95
+
+
+class _BrightSpots(torch.nn.Module):
+    """A stand-in network, exact to the pixel: keypoints 0 and 1 (a left/right pair) are the
+    left and the right bright pixel of the first (red) channel, keypoint 2 the brightest pixel
+    of the second; heatmap peak in the pixel's cell, offset to the pixel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+        self.train_params = {"flip": True, "flip_pairs": [[0, 1]]}
+        self.downsample = 1.0
+
+    def forward(self, x):
+        b, _, h, w = x.shape
+        logits = torch.full((b, 3, h // 4, w // 4), -8.0)
+        offsets = torch.zeros(b, 3, 2, h // 4, w // 4)
+        for i in range(b):
+            ys, xs = torch.nonzero(x[i, 0] > 0.5, as_tuple=True)
+            pair = sorted(zip(xs.tolist(), ys.tolist()))
+            y2, x2 = divmod(int(x[i, 1].argmax()), w)
+            for k, (px, py) in enumerate([*pair, (x2, y2)]):
+                logits[i, k, py // 4, px // 4] = 4.0
+                # decode's x = (cell + 0.5 + offset) * stride lands on the pixel
+                offsets[i, k, :, py // 4, px // 4] = torch.tensor([px / 4 - px // 4 - 0.5,
+                                                                   py / 4 - py // 4 - 0.5])
+        return logits, offsets
+
+
+def test_flip_test_puts_the_point_on_the_mirrored_pixel():
+    """pose.inference.flip_test: a network exact on a frame and on its mirror stays exact
+    once the mirror's answer is mapped back (column c <-> w - 1 - c, left and right swapped)."""
+    image = np.zeros((1, 32, 48, 3), np.uint8)
+    image[0, 9, 13, 2] = image[0, 25, 40, 2] = 255  # the pair in red (BGR in, RGB to the network)
+    image[0, 20, 30, 1] = 255  # keypoint 2 in green
+    truth = [[13, 9], [40, 25], [30, 20]]
+    for flip_test in (False, True):
+        xy, lik = predict(_BrightSpots(), image, likelihood="peak", flip_test=flip_test)
+        np.testing.assert_allclose(xy[0], truth, atol=1e-5)
+        np.testing.assert_allclose(lik[0], 1 / (1 + np.exp(-4.0)), rtol=1e-6)
+
+
+def test_fuse_flipped_averages_one_answer_and_doubts_two():
+    from ethoflow.pose.inference import fuse_flipped
+
+    xy = np.array([[[10.0, 10.0], [50.0, 50.0]]])
+    xy_m = np.array([[[12.0, 10.0], [90.0, 50.0]]])
+    lik, lik_m = np.array([[0.8, 0.9]]), np.array([[0.6, 0.3]])
+    out, p = fuse_flipped(xy, lik, xy_m, lik_m, tolerance=8.0)
+    np.testing.assert_allclose(out[0], [[11.0, 10.0], [50.0, 50.0]])
+    np.testing.assert_allclose(p[0], [0.7, 0.9 * 0.9 / 1.2])
+    _, p = fuse_flipped(xy, lik, xy_m, lik_m, tolerance=8.0, likelihood="peak")
+    np.testing.assert_allclose(p[0], [0.7, 0.9])
+
+
+def test_flip_test_needs_a_network_trained_with_flips():
+    model = PoseNet(2, width=8).eval()
+    model.train_params = {"flip": False, "flip_pairs": []}
+    with pytest.raises(ValueError, match="flip_test needs a network trained with pose.train.flip"):
+        predict(model, np.zeros((1, 32, 32, 3), np.uint8), flip_test=True)
