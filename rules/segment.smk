@@ -1,10 +1,12 @@
 # Behavioural motifs (VAME segment_session): one model fitted on all sessions' latent
-# vectors (scope: shared), or one per session (scope: individual).
+# vectors (scope: shared), or one per session (scope: individual); segment.method: arhmm
+# fits keypoint-MoSeq's AR-HMM to the pose tables instead.
 
 
 rule segment_fit:
     input:
-        get_segment_fit_inputs,
+        series=get_segment_fit_inputs,
+        calibration=get_segment_calibration,
     output:
         f"{SEGMENT_DIR}_model.h5",
     log:
@@ -15,7 +17,7 @@ rule segment_fit:
         "../envs/embed.yaml"
     threads: 2
     resources:
-        mem_mb=scaled(16000),  # k-means/HMM on up to segment.max_frames latent vectors
+        mem_mb=scaled(16000),  # k-means/HMM/AR-HMM on up to segment.max_frames frames
         runtime=scaled(240),
     params:
         config=settings(*SEGMENT_SETTINGS, "seed"),
@@ -25,8 +27,9 @@ rule segment_fit:
 
 rule segment_session:
     input:
-        embedding="results/embed/{session}.h5",
+        series=SEGMENT_SERIES,
         model=[f"{SEGMENT_DIR}_model.h5"] if SEGMENT["scope"] == "shared" else [],
+        calibration=get_segment_calibration,
         record="results/discover/{session}.json",
     output:
         h5=f"{SEGMENT_DIR}/{{session}}.h5",

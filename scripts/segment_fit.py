@@ -7,4 +7,6 @@ from ethoflow.behaviour.motifs import fit_motifs
 from ethoflow.io.logging import to_file
 
 to_file(snakemake.log[0])
-fit_motifs(list(snakemake.input), snakemake.output[0], snakemake.params.config)
+i = snakemake.input
+fit_motifs(list(i.series), snakemake.output[0], snakemake.params.config,
+           calibration_yaml=i.calibration[0] if i.calibration else None)

@@ -13,7 +13,9 @@ from ethoflow.sessions.discover import read_record
 to_file(snakemake.log[0])
 i, p, out = snakemake.input, snakemake.params, snakemake.output
 session = snakemake.wildcards.session
-segment_session(i.embedding, out.h5, p.config, session, model_h5=i.model[0] if i.model else None)
-plot_session_motifs(out.h5, i.embedding, out.png, read_record(i.record)["video"]["fps"], session)
+calibration = i.calibration[0] if i.calibration else None
+_, latents = segment_session(i.series, out.h5, p.config, session,
+                             model_h5=i.model[0] if i.model else None, calibration_yaml=calibration)
+plot_session_motifs(out.h5, latents, out.png, read_record(i.record)["video"]["fps"], session)
 if out.vame:
-    export_vame(out.h5, i.embedding, list(out.vame))
+    export_vame(out.h5, latents, list(out.vame))

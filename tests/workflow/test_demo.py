@@ -109,6 +109,27 @@ def test_a_persons_annotations_replace_the_automatic_sources(demo_run, tmp_path)
     np.testing.assert_allclose(again["error_px"], truth["error_px"], atol=1e-3)
 
 
+def test_the_arhmm_segments_the_pose_without_the_vae(demo_run, tmp_path):
+    """segment.method arhmm: keypoint-MoSeq's AR-HMM on the pose tables, with the calibration's
+    threshold; only the motif rules run (on a copy of the run), into their own folder."""
+    from ethoflow.behaviour.io import read_segmentation, read_segmentation_model
+
+    w = tmp_path / "run"
+    shutil.copytree(demo_run.workdir, w, symlinks=True)
+    override = tmp_path / "arhmm.yaml"
+    override.write_text(yaml.safe_dump({"segment": {"method": "arhmm", "n_iter": 20}}))
+    assert planned_rules(w, "--configfile", str(override)) == MOTIFS
+    snakemake(w, "--configfile", str(override))
+    model = read_segmentation_model(w / "results/segment/arhmm-3_model.h5")
+    assert model["ar_weights"].shape[0] == 3 and model["nlags"] == 3
+    for s in SESSIONS:
+        seg = read_segmentation(w / f"results/segment/arhmm-3/{s}.h5")
+        assert len(seg["labels"]) == 60 and seg["attrs"]["input"] == f"results/pose/{s}_filtered.h5"
+    assert "nmi" in (w / "results/segment/arhmm-3/demo_check.tsv").read_text()
+    log = (w / "logs/segment/arhmm-3_fit.log").read_text()
+    assert "AR-HMM: PCA to" in log and "sweeps in" in log
+
+
 def test_start_up_says_what_runs(demo_run):
     assert "ethoflow: 2 session(s) from the demo (demo/)" in demo_run.stdout
     assert "runs: discover, face, pose, calibration, embed, segment" in demo_run.stdout
@@ -188,6 +209,8 @@ RERUNS = {
     "embed.pcutoff": (0.1, BEHAVIOUR),
     "embed.model.epochs": (2, BEHAVIOUR),
     "segment.n_init": (3, MOTIFS),
+    "segment.method": ("arhmm", MOTIFS),
+    "segment.kappa": (1e4, set()),  # the AR-HMM's: k-means does not read it
     "segment.vame_files": (False, set()),
 }
 

@@ -116,12 +116,11 @@ def vame_names(session: str, method: str, n_clusters: int) -> list[str]:
             f"motif_usage_{session}.npy", f"cluster_center_{session}.npy"]
 
 
-def export_vame(segment_h5: str, embedding_h5: str, out_paths: Sequence[str]) -> None:
+def export_vame(segment_h5: str, latents: np.ndarray, out_paths: Sequence[str]) -> None:
     """Write one session's latent vectors and motifs as VAME's ``.npy`` files (the paths in
     :func:`vame_names`' order). Ours cover every frame; VAME's start ``time_window`` in."""
     seg = read_segmentation(segment_h5)
-    arrays = [read_embedding(embedding_h5)["latent_vector"], seg["labels"], seg["motif_usage"],
-              seg["cluster_center"]]
+    arrays = [np.asarray(latents), seg["labels"], seg["motif_usage"], seg["cluster_center"]]
     for array, path in zip(arrays, out_paths, strict=True):
         with atomic_path(path) as tmp:
             np.save(tmp, array)

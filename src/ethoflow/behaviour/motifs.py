@@ -1,10 +1,12 @@
-"""Behavioural motifs from latent vectors, VAME-equivalent (``segment_session``).
+"""Behavioural motifs from latent vectors, VAME-equivalent (``segment_session``), or from the
+pose itself with keypoint-MoSeq's AR-HMM.
 
 A segmentation model is fitted on the latent vectors of all sessions together (VAME's
 "same model across sessions", so motif 3 means the same in every session) or on each
 session alone (``individual``): k-means (VAME's default, ``KMeans(init="k-means++")``) or a
 Gaussian hidden Markov model (``hmmlearn.GaussianHMM``, full covariances, as VAME's ``hmm``;
-started from the k-means clusters).
+started from the k-means clusters). ``arhmm`` fits :mod:`ethoflow.behaviour.arhmm` to the
+egocentric pose features (PCA inside the model) instead of the VAE's latent vectors.
 Every frame then gets a motif label; a session's motif usage is the count of frames per
 motif (VAME's ``motif_usage_<session>.npy``). :func:`fit_motifs` and :func:`segment_session`
 are the ``segment_fit`` and ``segment_session`` stages.
@@ -28,18 +30,45 @@ from ethoflow.behaviour.io import (
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ARHMM_KEYS",
     "METHODS",
     "SEGMENT_KEYS",
     "fit_motifs",
     "fit_segmentation",
     "label_frames",
     "sample_frames",
+    "sample_windows",
+    "segment_keys",
     "segment_session",
+    "session_series",
 ]
 
-METHODS = ("kmeans", "hmm")
+METHODS = ("kmeans", "hmm", "arhmm")
 #: The config's ``segment`` keys the motif model depends on (recorded with it).
 SEGMENT_KEYS = ("method", "n_clusters", "scope", "max_frames", "n_init", "n_iter")
+#: ... and those the AR-HMM adds (see :func:`segment_keys`).
+ARHMM_KEYS = ("latent_var", "nlags", "kappa", "alpha")
+
+
+def segment_keys(method: str) -> tuple[str, ...]:
+    """The ``segment`` keys a method's motifs depend on."""
+    return SEGMENT_KEYS + (ARHMM_KEYS if method == "arhmm" else ())
+
+
+def sample_windows(series: Sequence[np.ndarray], max_frames: int, seed: int) -> list[np.ndarray]:
+    """At most ``max_frames`` frames in all as one unbroken window per session (dynamics need
+    consecutive frames), each session's window in proportion to its length, placed at a
+    seeded start. With ``max_frames`` 0 or at least the total, everything is used."""
+    total = sum(len(z) for z in series)
+    if not max_frames or total <= max_frames:
+        return list(series)
+    rng = np.random.default_rng(seed)
+    out = []
+    for z in series:
+        n = max(1, int(len(z) * max_frames / total))
+        start = int(rng.integers(len(z) - n + 1))
+        out.append(z[start : start + n])
+    return out
 
 
 def sample_frames(latents: Sequence[np.ndarray], max_frames: int, seed: int) -> list[np.ndarray]:
@@ -58,8 +87,9 @@ def sample_frames(latents: Sequence[np.ndarray], max_frames: int, seed: int) -> 
 
 
 def fit_segmentation(latents: Sequence[np.ndarray], method: str, n_clusters: int, seed: int,
-                     n_init: int = 15, n_iter: int = 100) -> dict:
-    """Fit k-means or a Gaussian HMM to latent vectors.
+                     n_init: int = 15, n_iter: int = 100, arhmm: Mapping | None = None) -> dict:
+    """Fit k-means, a Gaussian HMM or the AR-HMM to latent vectors (for ``arhmm``: to pose
+    features).
 
     Parameters
     ----------
@@ -72,19 +102,38 @@ def fit_segmentation(latents: Sequence[np.ndarray], method: str, n_clusters: int
     seed
         Seeds k-means++ and the HMM's initialisation.
     n_init, n_iter
-        k-means restarts; HMM EM iterations.
+        k-means restarts; HMM EM iterations; AR-HMM Gibbs sweeps.
+    arhmm
+        The AR-HMM's ``latent_var``, ``nlags``, ``kappa`` and ``alpha``.
 
     Returns
     -------
     dict
-        ``method``, ``n_clusters`` and the parameters: ``cluster_center`` for both (for the
-        HMM, its state means), and ``startprob``, ``transmat``, ``covars`` for the HMM.
+        ``method``, ``n_clusters`` and the parameters: ``cluster_center`` for all (for the
+        HMMs, each state's mean; the AR-HMM's in PCA space), ``startprob``, ``transmat``,
+        ``covars`` for the HMM; the PCA and :func:`~ethoflow.behaviour.arhmm.fit_arhmm`'s
+        arrays for the AR-HMM.
     """
     if method not in METHODS:
         raise ValueError(f"segment.method: '{method}' is not one of {', '.join(METHODS)}")
     data = np.concatenate(latents).astype(np.float64)
     if len(data) < n_clusters:
         raise ValueError(f"segment: {len(data)} frames cannot make {n_clusters} motifs")
+    if method == "arhmm":
+        from ethoflow.behaviour.arhmm import arhmm_labels, fit_arhmm, fit_pca, project
+
+        a = arhmm or {}
+        pca = fit_pca(latents, a.get("latent_var", 0.9))
+        xs = [project(pca, z) for z in latents]
+        log.info("AR-HMM: PCA to %d dimensions (%.1f%% of the variance) on %d frames",
+                 len(pca["pca_components"]), 100 * pca["pca_explained"].sum(), len(data))
+        model = fit_arhmm(xs, n_clusters, a.get("nlags", 3), a.get("kappa", 1e6), a.get("alpha", 5.7),
+                          n_iter, seed)
+        labels = np.concatenate([arhmm_labels(model, x) for x in xs])
+        x = np.concatenate(xs)
+        centres = np.stack([x[labels == k].mean(axis=0) if (labels == k).any() else np.full(x.shape[1], np.nan)
+                            for k in range(n_clusters)])
+        return {"method": method, "n_clusters": n_clusters, "cluster_center": centres, **pca, **model}
     if method == "kmeans":
         from sklearn.cluster import KMeans
 
@@ -114,8 +163,15 @@ def fit_segmentation(latents: Sequence[np.ndarray], method: str, n_clusters: int
 
 
 def label_frames(model: Mapping, latent: np.ndarray) -> np.ndarray:
-    """Each frame's motif: the nearest centre (k-means) or the Viterbi path (HMM)."""
+    """Each frame's motif: the nearest centre (k-means) or the Viterbi path (HMM, AR-HMM)."""
     z = np.asarray(latent, np.float64)
+    if model["method"] == "arhmm":
+        from ethoflow.behaviour.arhmm import arhmm_labels, project
+
+        if z.shape[1] != model["pca_mean"].shape[0]:
+            raise ValueError(f"pose features have {z.shape[1]} dimensions, the AR-HMM "
+                             f"{model['pca_mean'].shape[0]}: refit it with the current pose")
+        return arhmm_labels(model, project(model, z))
     centres = np.asarray(model["cluster_center"], np.float64)
     if z.shape[1] != centres.shape[1]:
         raise ValueError(f"latent vectors have {z.shape[1]} dimensions, the segmentation model "
@@ -133,50 +189,103 @@ def label_frames(model: Mapping, latent: np.ndarray) -> np.ndarray:
     return hmm.predict(z).astype(np.int64)
 
 
-def _latents(embedding_h5s: Sequence[str]) -> list[np.ndarray]:
-    return [read_embedding(p)["latent_vector"] for p in embedding_h5s]
+def session_series(paths: Sequence[str], config: Mapping, calibration_yaml: str | None = None
+                   ) -> list[np.ndarray]:
+    """What the method segments, one array per session: the VAE's latent vectors (embedding
+    files), or for ``arhmm`` the egocentric pose features of the pose tables, with points
+    below the calibration's ``conf_threshold`` (when given; else ``embed.pcutoff``)
+    interpolated, as keypoint-MoSeq uses its ``conf_threshold``."""
+    if config["segment"]["method"] != "arhmm":
+        return [read_embedding(p)["latent_vector"] for p in paths]
+    from ethoflow.behaviour.features import session_features
+
+    embed = dict(config["embed"])
+    if calibration_yaml:
+        from ethoflow.calibration.fit import read_error_model
+
+        embed["pcutoff"] = read_error_model(calibration_yaml).conf_threshold
+    out = []
+    nlags = config["segment"]["nlags"]
+    for p in paths:
+        features = session_features(p, embed)[0]
+        if len(features) <= nlags:
+            raise ValueError(f"{p}: {len(features)} frames, not more than the AR-HMM's order "
+                             f"segment.nlags = {nlags}")
+        out.append(features)
+    return out
 
 
-def fit_motifs(embedding_h5s: Sequence[str], model_out: str | None, config: Mapping) -> dict:
-    """The ``segment_fit`` stage: fit the segmentation model on the latent vectors of several
-    sessions.
+def _arhmm_params(segment: Mapping) -> dict:
+    return {k: segment[k] for k in ARHMM_KEYS}
+
+
+def fit_motifs(inputs: Sequence[str], model_out: str | None, config: Mapping,
+               calibration_yaml: str | None = None) -> dict:
+    """The ``segment_fit`` stage: fit the segmentation model on several sessions.
 
     Parameters
     ----------
+    inputs
+        The sessions' embedding files, or for ``arhmm`` their pose tables.
     config
         The keys this stage reads: ``segment.method``, ``n_clusters``, ``scope``,
-        ``max_frames``, ``n_init``, ``n_iter``, and ``seed``.
+        ``max_frames``, ``n_init``, ``n_iter``, and ``seed``; for ``arhmm`` also
+        ``segment.latent_var``, ``nlags``, ``kappa``, ``alpha`` and ``embed.align``,
+        ``embed.pcutoff``.
+    calibration_yaml
+        The calibration stage's error model (``arhmm``: its ``conf_threshold``).
     """
     c, seed = config["segment"], config["seed"]
-    latents = sample_frames(_latents(embedding_h5s), c["max_frames"], seed)
-    model = fit_segmentation(latents, c["method"], c["n_clusters"], seed, n_init=c["n_init"],
-                             n_iter=c["n_iter"])
+    series = session_series(inputs, config, calibration_yaml)
+    if c["method"] == "arhmm":
+        series = sample_windows(series, c["max_frames"], seed)
+    else:
+        series = sample_frames(series, c["max_frames"], seed)
+    model = fit_segmentation(series, c["method"], c["n_clusters"], seed, n_init=c["n_init"],
+                             n_iter=c["n_iter"], arhmm=_arhmm_params(c) if c["method"] == "arhmm" else None)
     if model_out:
         write_segmentation_model(model, model_out, {
-            "sessions": [Path(p).stem for p in embedding_h5s], "seed": seed,
-            "params": {k: c[k] for k in SEGMENT_KEYS}})
+            "sessions": [Path(p).stem for p in inputs], "seed": seed,
+            "params": {k: c[k] for k in segment_keys(c["method"])}})
     return model
 
 
-def segment_session(embedding_h5: str, out_h5: str, config: Mapping, session: str,
-                    model_h5: str | None = None) -> np.ndarray:
+def segment_session(series_path: str, out_h5: str, config: Mapping, session: str,
+                    model_h5: str | None = None, calibration_yaml: str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """The ``segment_session`` stage: one session's motif labels and usage, from the shared
     model or (without ``model_h5``) a model fitted on this session alone.
 
     Parameters
     ----------
-    config
-        The keys :func:`fit_motifs` reads.
+    series_path
+        The session's embedding file, or for ``arhmm`` its pose table.
+    config, calibration_yaml
+        As :func:`fit_motifs` reads them.
+
+    Returns
+    -------
+    labels, latents
+        The motif per frame, and the series the model saw, for figures and exports: the
+        latent vectors, or for ``arhmm`` the pose in the model's PCA space.
     """
     seed = config["seed"]
     if model_h5:
         model = read_segmentation_model(model_h5)
     else:
-        model = fit_motifs([embedding_h5], None, config)
-    labels = label_frames(model, _latents([embedding_h5])[0])
+        model = fit_motifs([series_path], None, config, calibration_yaml)
+    series = session_series([series_path], config, calibration_yaml)[0]
+    try:
+        labels = label_frames(model, series)
+    except ValueError as err:
+        raise ValueError(f"{series_path}: {err}") from None
     write_segmentation(out_h5, labels, model, {
-        "session": session, "embedding": str(embedding_h5), "model": str(model_h5 or ""),
-        "seed": seed, "params": {k: config["segment"][k] for k in SEGMENT_KEYS}})
+        "session": session, "input": str(series_path), "model": str(model_h5 or ""),
+        "seed": seed, "params": {k: config["segment"][k] for k in segment_keys(model["method"])}})
     counts = np.bincount(labels, minlength=model["n_clusters"])
     log.info("%s: %d frames, motif usage %s", session, len(labels), counts.tolist())
-    return labels
+    if model["method"] == "arhmm":
+        from ethoflow.behaviour.arhmm import project
+
+        series = project(model, series)
+    return labels, series

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ethoflow.behaviour.io import read_embedding, read_segmentation
+from ethoflow.behaviour.io import read_segmentation
 from ethoflow.io.figures import plt, save_figure
 
 __all__ = ["plot_motif_usage", "plot_motifs", "plot_session_motifs", "plot_usage", "plot_vae_loss"]
@@ -92,12 +92,11 @@ def plot_motif_usage(usage: dict, png: str | os.PathLike) -> None:
     save_figure(fig, png, "motif usage across sessions")
 
 
-def plot_session_motifs(segment_h5: str, embedding_h5: str, png: str, fps: float, title: str) -> None:
+def plot_session_motifs(segment_h5: str, latents: np.ndarray, png: str, fps: float, title: str) -> None:
     """The figure of one session's motifs (made by the ``segment_session`` job): ethogram, motif
-    usage and the leading latent components."""
+    usage and the leading latent components (the VAE's, or the AR-HMM's pose PCs)."""
     seg = read_segmentation(segment_h5)
-    plot_motifs(seg["labels"], seg["motif_usage"], read_embedding(embedding_h5)["latent_vector"],
-                png, fps, title)
+    plot_motifs(seg["labels"], seg["motif_usage"], latents, png, fps, title)
 
 
 def plot_usage(segment_h5s: Sequence[str], png: str) -> None:

@@ -84,11 +84,58 @@ def test_a_session_segmented_on_its_own_and_with_the_shared_model(tmp_path):
                "n_init": 2, "n_iter": 10}
     config = {"segment": segment, "seed": 0}
     fit_motifs([str(p) for p in paths], str(tmp_path / "model.h5"), config)
-    shared = segment_session(str(paths[0]), str(tmp_path / "shared.h5"), config, "s1",
-                             model_h5=str(tmp_path / "model.h5"))
-    alone = segment_session(str(paths[0]), str(tmp_path / "alone.h5"),
-                            {"segment": {**segment, "scope": "individual"}, "seed": 0}, "s1")
+    shared, latents = segment_session(str(paths[0]), str(tmp_path / "shared.h5"), config, "s1",
+                                      model_h5=str(tmp_path / "model.h5"))
+    alone, _ = segment_session(str(paths[0]), str(tmp_path / "alone.h5"),
+                               {"segment": {**segment, "scope": "individual"}, "seed": 0}, "s1")
+    assert latents.shape == (300, 3)
     assert read_segmentation_model(tmp_path / "model.h5")["attrs"]["sessions"] == '["s1", "s2"]'
     # the same three behaviours, whatever the motif numbers
     assert state_agreement(shared, alone)["nmi"] > 0.95
     assert read_segmentation(tmp_path / "alone.h5")["attrs"]["model"] == ""
+
+
+def _pose_table(path, xy: np.ndarray, lik: np.ndarray) -> str:
+    from ethoflow.io.dlc import pose_dataframe, write_pose_table
+
+    write_pose_table(pose_dataframe(xy, lik, ["snout", "neck", "centre", "tail"], "test"), path)
+    return str(path)
+
+
+def test_arhmm_segments_pose_tables_below_the_calibrations_threshold(tmp_path):
+    """segment.method arhmm: pose tables in (no VAE); with a calibration file, points below its
+    conf_threshold are interpolated first (keypoint-MoSeq's conf_threshold); a session too
+    short for the AR order is named."""
+    from ethoflow.calibration.fit import write_yaml
+
+    rng = np.random.default_rng(5)
+    n = 300
+    still = (np.arange(n) // 50) % 2 == 0  # bouts of stillness and of rhythmic stretching
+    stretch = np.where(still, 0.7, 1.0 + 0.3 * np.sin(2 * np.pi * np.arange(n) / 8))
+    xy = np.zeros((n, 4, 2))
+    xy[:, :, 0] = np.array([30.0, 15.0, 0.0, -30.0])[None] * stretch[:, None]
+    xy += rng.normal(0, 0.5, xy.shape) + np.array([100.0, 80.0])
+    lik = np.full((n, 4), 0.9)
+    lik[::7, 0] = 0.3  # some unsure snout points, thrown far off
+    xy[::7, 0] += 80.0
+    paths = [_pose_table(tmp_path / "s1.h5", xy, lik), _pose_table(tmp_path / "s2.h5", xy[::-1], lik[::-1])]
+    segment = {"method": "arhmm", "n_clusters": 2, "scope": "shared", "max_frames": 0, "n_init": 2,
+               "n_iter": 20, "latent_var": 0.9, "nlags": 2, "kappa": 1e5, "alpha": 5.7}
+    config = {"segment": segment, "seed": 0, "embed": {"align": ["centre", "neck"], "pcutoff": 0.0}}
+    write_yaml({"slope": -1.0, "intercept": 0.5, "conf_threshold": 0.5, "conf_pseudocount": 0.001,
+                "n_points": 50, "r2": 0.3}, tmp_path / "calibration.yaml")
+    fit_motifs(paths, str(tmp_path / "model.h5"), config, str(tmp_path / "calibration.yaml"))
+    labels, latents = segment_session(paths[0], str(tmp_path / "s1_motifs.h5"), config, "s1",
+                                      model_h5=str(tmp_path / "model.h5"),
+                                      calibration_yaml=str(tmp_path / "calibration.yaml"))
+    assert labels.shape == (n,) and latents.shape[0] == n
+    assert state_agreement(labels, still.astype(int))["purity"] > 0.95
+    model = read_segmentation_model(tmp_path / "model.h5")
+    assert model["method"] == "arhmm" and '"kappa": 100000.0' in model["attrs"]["params"]
+    # without the threshold the thrown points are kept: a PCA of other numbers
+    plain = fit_motifs(paths, None, config)
+    assert not np.allclose(plain["pca_mean"], model["pca_mean"])
+    short = _pose_table(tmp_path / "short.h5", xy[:2], lik[:2])
+    with pytest.raises(ValueError, match="short.h5: 2 frames, not more than the AR-HMM's order"):
+        segment_session(short, str(tmp_path / "short_motifs.h5"), config, "short",
+                        model_h5=str(tmp_path / "model.h5"))

@@ -1,0 +1,163 @@
+"""Motifs against the demo's hidden behaviour: every segmentation method on the same tracks.
+
+Usage::
+
+    python benchmarks/segmentation.py [--sessions 3] [--frames 600] [--seed 0] [--clusters 5]
+                                      [--run RUN_DIR] [--kappa 1e4 1e6 ...]
+
+Tracks: the demo generator's true keypoints (``--sessions`` x ``--frames``, ``--seed``: the
+default demo is 3 x 600, seed 0), and with ``--run`` a finished demo run's network pose
+(``results/pose/<session>_filtered.h5``) against the states in its ``demo/truth/``; there the
+VAE's own motifs (``results/segment/*/<session>.h5``) and, k-means on its latent vectors
+(``results/embed/<session>.h5``) are scored as well.
+
+Methods, all at ``--clusters`` motifs:
+
+- ``kmeans z`` / ``hmm z``: k-means (15 starts) / a Gaussian HMM (full covariances) on the
+  z-scored egocentric features (:func:`ethoflow.behaviour.features.egocentric_features`,
+  ``embed.align`` bodycentre -> neck), the baseline the issue names; ``+loco`` adds forward,
+  sideways and angular velocity of the body (smoothed over 5 frames), which the egocentric
+  frame removes;
+- ``arhmm``: ``segment.method: arhmm`` at the config's defaults (``latent_var`` 0.9,
+  ``nlags`` 3, ``alpha`` 5.7, 100 sweeps), at each ``--kappa``.
+
+Each row: pooled NMI, ARI and purity against the hidden states, the motifs used (>= 0.5% of
+frames), the median motif duration (frames) beside the true median bout, and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ethoflow.behaviour.arhmm import median_duration
+from ethoflow.behaviour.features import egocentric_features
+from ethoflow.behaviour.motifs import fit_segmentation, label_frames
+from ethoflow.demo.checks import state_agreement
+from ethoflow.demo.simulate import BODYPARTS, DemoSpec, simulate_session
+from ethoflow.io.dlc import pose_arrays, pose_dataframe, read_pose_table
+
+ALIGN = ("bodycentre", "neck")
+
+
+def locomotion(xy: np.ndarray, origin: int, heading: int, smooth: int = 5) -> np.ndarray:
+    """Forward and sideways speed of ``origin`` in the body's frame and the heading's angular
+    velocity, per frame ``(T, 3)`` (px/frame, rad/frame), moving-averaged over ``smooth``."""
+    centre = xy[:, origin]
+    head = xy[:, heading] - centre
+    angle = np.unwrap(np.arctan2(head[:, 1], head[:, 0]))
+    v = np.gradient(centre, axis=0)
+    forward = v[:, 0] * np.cos(angle) + v[:, 1] * np.sin(angle)
+    sideways = -v[:, 0] * np.sin(angle) + v[:, 1] * np.cos(angle)
+    kernel = np.ones(smooth) / smooth
+    return np.stack([np.convolve(a, kernel, "same") for a in (forward, sideways, np.gradient(angle))], axis=1)
+
+
+def zscored(series: list[np.ndarray]) -> list[np.ndarray]:
+    data = np.concatenate(series)
+    mean, sd = data.mean(axis=0), np.maximum(data.std(axis=0), 1e-12)
+    return [(s - mean) / sd for s in series]
+
+
+def score(name: str, labels: list[np.ndarray], states: list[np.ndarray], seconds: float) -> dict:
+    flat = np.concatenate(labels)
+    a = state_agreement(flat, np.concatenate(states))
+    used = np.bincount(flat) / len(flat)
+    return {"method": name, "nmi": a["nmi"], "ari": a["ari"], "purity": a["purity"],
+            "motifs_used": int((used >= 0.005).sum()), "median_frames": median_duration(labels),
+            "true_median": median_duration(states), "seconds": seconds}
+
+
+def methods(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int, kappas: list[float],
+            seed: int) -> list[dict]:
+    rows = []
+    ego, loco = [], []
+    for df in tables:
+        ego.append(egocentric_features(df, *ALIGN, pcutoff=0.0)[0].astype(np.float64))
+        parts, xy, _ = pose_arrays(df)
+        loco.append(locomotion(xy, parts.index(ALIGN[0]), parts.index(ALIGN[1])))
+    for feat_name, feats in (("", ego), (" +loco", [np.concatenate(p, axis=1) for p in zip(ego, loco)])):
+        z = zscored(feats)
+        for method in ("kmeans", "hmm"):
+            tic = time.perf_counter()
+            model = fit_segmentation(z, method, clusters, seed, n_init=15, n_iter=100)
+            labels = [label_frames(model, s) for s in z]
+            rows.append(score(f"{method} z{feat_name}", labels, states, time.perf_counter() - tic))
+            print(rows[-1], flush=True)
+    for kappa in kappas:
+        tic = time.perf_counter()
+        model = fit_segmentation(ego, "arhmm", clusters, seed, n_iter=100,
+                                 arhmm={"latent_var": 0.9, "nlags": 3, "kappa": kappa, "alpha": 5.7})
+        labels = [label_frames(model, s) for s in ego]
+        rows.append(score(f"arhmm kappa {kappa:g}", labels, states, time.perf_counter() - tic))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def run_tracks(run: Path) -> tuple[list[pd.DataFrame], list[np.ndarray], list[str]]:
+    truth = sorted((run / "demo" / "truth").glob("*_states.csv"))
+    if not truth:
+        raise SystemExit(f"{run}: no demo/truth/*_states.csv (not a finished demo run)")
+    sessions = [p.name.removesuffix("_states.csv") for p in truth]
+    tables = [read_pose_table(run / "results" / "pose" / f"{s}_filtered.h5") for s in sessions]
+    states = [pd.read_csv(p, comment="#")["state_id"].to_numpy() for p in truth]
+    return tables, states, sessions
+
+
+def vae_rows(run: Path, sessions: list[str], states: list[np.ndarray], clusters: int, seed: int) -> list[dict]:
+    from ethoflow.behaviour.io import read_embedding, read_segmentation
+
+    rows = []
+    for folder in sorted((run / "results" / "segment").glob("*-*")):
+        if folder.is_dir() and all((folder / f"{s}.h5").exists() for s in sessions):
+            labels = [read_segmentation(folder / f"{s}.h5")["labels"] for s in sessions]
+            rows.append(score(f"ethoflow run: {folder.name}", labels, states, float("nan")))
+    latents = [read_embedding(run / "results" / "embed" / f"{s}.h5")["latent_vector"] for s in sessions]
+    tic = time.perf_counter()
+    model = fit_segmentation(latents, "kmeans", clusters, seed, n_init=15)
+    rows.append(score("VAE latents, kmeans", [label_frames(model, z) for z in latents], states,
+                      time.perf_counter() - tic))
+    return rows
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}\n")
+    keys = list(rows[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys) + " |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=3)
+    parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--clusters", type=int, default=5)
+    parser.add_argument("--kappa", type=float, nargs="+", default=[1e4, 1e6])
+    parser.add_argument("--run", type=Path, help="a finished demo run: its network pose too")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    spec = DemoSpec(n_frames=args.frames, seed=args.seed)
+    truths = [simulate_session(spec, i) for i in range(args.sessions)]
+    tables = [pose_dataframe(t.keypoints, np.ones(t.keypoints.shape[:2]), BODYPARTS, "truth") for t in truths]
+    rows = methods(tables, [t.states for t in truths], args.clusters, args.kappa, args.seed)
+    print_table(f"true keypoints: {args.sessions} sessions x {args.frames} frames, demo seed {args.seed}, "
+                f"{args.clusters} motifs", rows)
+    if args.run:
+        tables, states, sessions = run_tracks(args.run)
+        rows = methods(tables, states, args.clusters, args.kappa, args.seed)
+        rows += vae_rows(args.run, sessions, states, args.clusters, args.seed)
+        print_table(f"network pose (_filtered) of {args.run}", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
