@@ -9,7 +9,7 @@ from snakemake.utils import validate
 
 from ethoflow.behaviour.features import EMBED_KEYS
 from ethoflow.behaviour.io import vame_names
-from ethoflow.behaviour.motifs import SEGMENT_KEYS
+from ethoflow.behaviour.motifs import segment_keys
 from ethoflow.config import check_config, config_slice, last_run_note, save_run_config
 from ethoflow.exceptions import EthoflowError
 from ethoflow.plan import load_plan, make_plan, plan_path, save_plan
@@ -176,6 +176,12 @@ ITERATION = f"iteration-{POSE['dataset']['iteration']}"
 POSE_DIR = f"results/pose/{ITERATION}"
 SHUFFLE_DIR = f"{POSE_DIR}/shuffle{{shuffle}}"
 INFERENCE_SHUFFLE = f"{POSE_DIR}/shuffle{POSE['inference']['shuffle']}"
+# session -> an existing pose table that replaces the network (pose.tracks); empty otherwise
+POSE_TRACKS = PLAN.tracks
+
+
+def get_tracks_file(wildcards):
+    return POSE_TRACKS[wildcards.session]
 
 
 def get_label_folder(wildcards):
@@ -199,7 +205,7 @@ def get_pose_tables(wildcards):
 
 def get_evaluation_table(wildcards):
     """The evaluation of the network that analyses the videos (when the pose stages run)."""
-    return [f"{INFERENCE_SHUFFLE}/evaluation.csv"] if POSE_ON else []
+    return [f"{INFERENCE_SHUFFLE}/evaluation.csv"] if POSE_ON and not POSE_TRACKS else []
 
 
 def get_pose_outputs(wildcards):
@@ -218,7 +224,7 @@ def get_pose_outputs(wildcards):
             f"results/pose/{{session}}.{fmt}",
             f"results/pose/{{session}}_filtered.{fmt}",
         ]
-    if DEMO:
+    if DEMO and not POSE_TRACKS:
         out.append("results/pose/demo_check.tsv")
     if POSE["video"]["enabled"]:
         patterns.append("results/pose/videos/{session}_labeled.mp4")
@@ -334,7 +340,13 @@ VAME_FILES = (
 )
 # the config keys the VAE and the embeddings depend on, and those the motif model depends on
 EMBED_SETTINGS = tuple(f"embed.{k}" for k in EMBED_KEYS)
-SEGMENT_SETTINGS = tuple(f"segment.{k}" for k in SEGMENT_KEYS)
+SEGMENT_SETTINGS = tuple(f"segment.{k}" for k in segment_keys(SEGMENT["method"]))
+# the AR-HMM segments the pose itself (egocentric features), not the VAE's latent vectors
+ARHMM = SEGMENT["method"] == "arhmm"
+if ARHMM:
+    SEGMENT_SETTINGS += ("embed.align", "embed.pcutoff")
+# what segment_session reads per session
+SEGMENT_SERIES = EMBED_POSE if ARHMM else "results/embed/{session}.h5"
 
 
 def get_embed_train_sessions(wildcards):
@@ -354,9 +366,12 @@ def get_embed_train_poses(wildcards):
 
 
 def get_segment_fit_inputs(wildcards):
-    return expand(
-        "results/embed/{session}.h5", session=get_embed_train_sessions(wildcards)
-    )
+    return expand(SEGMENT_SERIES, session=get_embed_train_sessions(wildcards))
+
+
+def get_segment_calibration(wildcards):
+    """The AR-HMM interpolates points below the calibration's conf_threshold (keypoint-MoSeq)."""
+    return [CALIBRATION_FILE] if ARHMM and CALIB_ON else []
 
 
 def get_segment_tables(wildcards):
@@ -389,7 +404,7 @@ def get_training_outputs(wildcards):
     """What needs only the labels: the labels checks and each shuffle's network and its
     evaluation. Apart from the outputs below so that training starts at once, not after
     every video has been discovered."""
-    if not POSE_ON:
+    if not POSE_ON or POSE_TRACKS:
         return []
     out = expand("results/pose/labels/{folder}.png", folder=sorted(LABEL_FILES))
     for shuffle in POSE["dataset"]["shuffles"]:

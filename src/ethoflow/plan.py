@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ethoflow.exceptions import LabelError, SessionError
+from ethoflow.exceptions import ConfigError, LabelError, SessionError
 from ethoflow.sessions.sources import Session, resolve_sessions
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Plan", "find_label_files", "load_plan", "make_plan", "plan_path", "save_plan"]
+__all__ = ["Plan", "find_label_files", "find_tracks", "load_plan", "make_plan", "plan_path", "save_plan"]
 
 #: The demo writes its labels under this scorer.
 DEMO_SCORER = "synthetic"
@@ -50,6 +50,9 @@ class Plan:
         Folders of ``labeled-data/`` with frames but no labels file yet.
     skipped : dict of str to str
         Stage -> why it does not run; stages not named run.
+    tracks : dict of str to str
+        Session -> an existing pose table that replaces the network (``pose.tracks`` or
+        the sample sheet's ``pose`` column); empty when a network analyses the videos.
     """
 
     sessions: dict[str, Session]
@@ -58,6 +61,7 @@ class Plan:
     label_files: dict[str, str] = field(default_factory=dict)
     unlabelled: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    tracks: dict[str, str] = field(default_factory=dict)
 
     def runs(self, stage: str) -> bool:
         """Whether ``stage`` (discover, face, pose, calibration, embed, segment) runs."""
@@ -68,7 +72,9 @@ class Plan:
         stages = [s for s in STAGES if self.runs(s)]
         lines = [f"ethoflow: {len(self.sessions)} session(s) from {self.source}",
                  f"  runs: {', '.join(stages)}"]
-        if self.runs("pose"):
+        if self.runs("pose") and self.tracks:
+            lines[-1] += f" (pose: existing tracks for {len(self.tracks)} session(s), no network)"
+        elif self.runs("pose"):
             lines[-1] += (f" (pose: {len(self.label_files)} labelled folder(s) in "
                           f"{self.pose_project}/labeled-data)")
         for stage, why in self.skipped.items():
@@ -84,6 +90,7 @@ class Plan:
             "sessions": [[s.name, s.video, s.face_video] for s in self.sessions.values()],
             "source": self.source, "pose_project": self.pose_project,
             "label_files": self.label_files, "unlabelled": self.unlabelled, "skipped": self.skipped,
+            "tracks": self.tracks,
         }
 
     @classmethod
@@ -91,7 +98,34 @@ class Plan:
         """The inverse of :meth:`to_dict`."""
         sessions = {name: Session(name, video, face) for name, video, face in data["sessions"]}
         return cls(sessions, data["source"], data["pose_project"], dict(data["label_files"]),
-                   list(data["unlabelled"]), dict(data["skipped"]))
+                   list(data["unlabelled"]), dict(data["skipped"]), dict(data.get("tracks", {})))
+
+
+def find_tracks(sessions: Mapping[str, Session], pattern: str, check_files: bool = True) -> dict[str, str]:
+    """Each session's existing pose table: the sample sheet's ``pose`` column, else
+    ``pattern`` (``pose.tracks``, with ``{session}``). Empty when neither names any.
+    ``check_files`` False: the files may not exist yet (the demo writes its true keypoints).
+
+    Raises
+    ------
+    SessionError
+        If only some sessions have one, the pattern lacks ``{session}``, or a file is missing.
+    """
+    named = {name: s.pose for name, s in sessions.items() if s.pose}
+    if pattern and "{session}" not in pattern:
+        raise SessionError(f"config key 'pose.tracks': {pattern!r} has no {{session}} to fill in")
+    if pattern:
+        named = {**{name: pattern.format(session=name) for name in sessions}, **named}
+    if not named:
+        return {}
+    lacking = sorted(set(sessions) - set(named))
+    if lacking:
+        raise SessionError(f"existing pose tables for some sessions only: none for {', '.join(lacking)} "
+                           "(give every session one, in the sample sheet's pose column or pose.tracks)")
+    missing = sorted(f"{name} ({path})" for name, path in named.items() if not os.path.isfile(path))
+    if missing and check_files:
+        raise SessionError(f"pose.tracks: no such file for session(s) {', '.join(missing)}")
+    return dict(sorted(named.items()))
 
 
 def find_label_files(project: str | os.PathLike, explicit: bool = True) -> tuple[dict[str, str], list[str]]:
@@ -175,8 +209,11 @@ def make_plan(config: Mapping) -> Plan:
     plan = Plan(sessions, _source(config), project)
     if not config["face"]["enabled"]:
         plan.skipped["face"] = "face.enabled is false"
+    plan.tracks = find_tracks(sessions, pose["tracks"], check_files=not demo["enabled"])
     if not pose["enabled"]:
         plan.skipped["pose"] = "pose.enabled is false"
+    elif plan.tracks:
+        pass  # the pose tables exist: no labels, no network
     elif demo["enabled"]:
         plan.label_files = {s: f"{project}/labeled-data/{s}/CollectedData_{DEMO_SCORER}.h5"
                             for s in sorted(sessions)}
@@ -194,6 +231,15 @@ def make_plan(config: Mapping) -> Plan:
         plan.skipped["calibration"] = "calibration.enabled is false"
     elif not plan.runs("pose"):
         plan.skipped["calibration"] = "needs the pose stages"
+    elif plan.tracks:
+        plan.skipped["calibration"] = ("needs the pose network (existing tracks come without its "
+                                       "held-out predictions)")
+    if plan.tracks and pose["enabled"]:
+        users = [key for key, on in (("pose.filter.method", pose["filter"]["method"] == "calibrated"),
+                                     ("embed.pose", embed["enabled"] and embed["pose"] == "calibrated")) if on]
+        if users:
+            raise ConfigError(f"config key '{users[0]}': calibrated needs the calibration stage, which "
+                              "existing pose tables (pose.tracks, the sheet's pose column) skip")
     if not embed["enabled"]:
         plan.skipped["embed"] = "embed.enabled is false"
     elif not plan.runs("pose"):

@@ -78,3 +78,46 @@ def test_a_saved_plan_is_read_back_and_a_missing_one_made_again(tmp_path):
     assert load_plan(config, path) == plan
     assert load_plan(config, tmp_path / "none.json") == plan
     assert isinstance(Plan.from_dict(plan.to_dict()), Plan)
+
+
+def test_existing_tracks_replace_the_network(tmp_path):
+    """pose.tracks: no labels needed, pose runs from the tables, the calibration is skipped."""
+    (tmp_path / "v_dlc.h5").write_bytes(b"x")
+    config = config_for(tmp_path, pose={"tracks": str(tmp_path / "{session}_dlc.h5")},
+                        calibration={"enabled": True})
+    plan = make_plan(config)
+    assert plan.tracks == {"v": str(tmp_path / "v_dlc.h5")} and plan.runs("pose") and plan.runs("embed")
+    assert not plan.label_files and "existing tracks" in plan.skipped["calibration"]
+    assert "pose: existing tracks for 1 session(s), no network" in plan.describe()
+    assert Plan.from_dict(plan.to_dict()).tracks == plan.tracks
+
+
+@pytest.mark.parametrize("pattern, match", [
+    ("{session}_missing.h5", r"no such file for session\(s\) v \("),
+    ("tracks.h5", "has no {session} to fill in"),
+])
+def test_tracks_that_cannot_be_found_stop_the_plan(tmp_path, pattern, match):
+    config = config_for(tmp_path, pose={"tracks": str(tmp_path / pattern)})
+    with pytest.raises(SessionError, match=match):
+        make_plan(config)
+
+
+def test_tracks_cannot_feed_what_needs_the_calibration(tmp_path):
+    from ethoflow.exceptions import ConfigError
+
+    (tmp_path / "v_dlc.h5").write_bytes(b"x")
+    config = config_for(tmp_path, pose={"tracks": str(tmp_path / "{session}_dlc.h5")},
+                        calibration={"enabled": True}, embed={"pose": "calibrated"})
+    with pytest.raises(ConfigError, match="config key 'embed.pose': calibrated needs the calibration"):
+        make_plan(config)
+
+
+def test_the_sheet_names_tracks_for_every_session_or_none(tmp_path):
+    for name in ("a.mp4", "b.mp4", "a.h5"):
+        (tmp_path / name).write_bytes(b"x")
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text(f"session\tvideo\tpose\na\t{tmp_path / 'a.mp4'}\t{tmp_path / 'a.h5'}\n"
+                     f"b\t{tmp_path / 'b.mp4'}\t\n")
+    config = fill_defaults({"demo": {"enabled": False}, "videos": {"sheet": str(sheet)}}, SCHEMA)
+    with pytest.raises(SessionError, match="existing pose tables for some sessions only: none for b"):
+        make_plan(config)

@@ -44,11 +44,15 @@ class Session:
         The behaviour (body) video.
     face_video : str or None
         A separate face video, if there is one.
+    pose : str or None
+        An existing pose table for the video (DLC ``.h5`` or ``.csv``), if the sample sheet
+        names one: the pose stages then take it instead of a network's analysis.
     """
 
     name: str
     video: str
     face_video: str | None = None
+    pose: str | None = None
 
 
 def safe_name(text: str) -> str:
@@ -135,8 +139,9 @@ def sessions_from_sheet(path: str | os.PathLike) -> list[Session]:
     """Sessions from a tab-separated sample sheet.
 
     Columns: ``session`` (name), ``video`` (path), and optionally
-    ``face_video`` (path, may be empty). Relative paths are taken from the
-    working directory. Lines starting with ``#`` are comments.
+    ``face_video`` (path, may be empty) and ``pose`` (an existing DLC pose table of the
+    video; may be empty). Relative paths are taken from the working directory. Lines
+    starting with ``#`` are comments.
 
     Raises
     ------
@@ -154,22 +159,23 @@ def sessions_from_sheet(path: str | os.PathLike) -> list[Session]:
         raise SessionError(
             f"{path}: missing column(s) {', '.join(missing)}; have {', '.join(sheet.columns)}"
         )
-    unknown = sorted(set(sheet.columns) - {"session", "video", "face_video"})
+    unknown = sorted(set(sheet.columns) - {"session", "video", "face_video", "pose"})
     if unknown:
         raise SessionError(
-            f"{path}: unknown column(s) {', '.join(unknown)}; allowed: session, video, face_video"
+            f"{path}: unknown column(s) {', '.join(unknown)}; allowed: session, video, face_video, pose"
         )
     sessions = []
     for i, row in sheet.iterrows():
         line = int(i) + 2
         name, video = row["session"].strip(), row["video"].strip()
         face = row.get("face_video", "").strip() or None
+        pose = row.get("pose", "").strip() or None
         if not name or not video:
             raise SessionError(f"{path}, line {line}: session and video must not be empty")
-        for label, file in (("video", video), ("face_video", face)):
+        for label, file in (("video", video), ("face_video", face), ("pose", pose)):
             if file is not None and not os.path.isfile(file):
                 raise SessionError(f"{path}, line {line}: {label} {file} does not exist")
-        sessions.append(Session(name, video, face))
+        sessions.append(Session(name, video, face, pose))
     if not sessions:
         raise SessionError(f"{path}: the sample sheet lists no session")
     return _check_unique(sessions, str(path))

@@ -62,8 +62,9 @@ def test_sheet(tmp_path):
         ("session\tfile\nA\t{v}\n", "missing column"),
         ("session\tvideo\nA\t{missing}\n", "does not exist"),
         ("session\tvideo\tcamera\nA\t{v}\tx\n", "unknown column"),
+        ("session\tvideo\tpose\nA\t{v}\t{missing}\n", "pose .*nope.mp4 does not exist"),
     ],
-    ids=["duplicate", "unsafe-name", "missing-column", "missing-video", "unknown-column"],
+    ids=["duplicate", "unsafe-name", "missing-column", "missing-video", "unknown-column", "missing-pose"],
 )
 def test_sheet_errors_name_the_sheet(tmp_path, rows, match):
     v = touch(tmp_path / "v.mp4")
