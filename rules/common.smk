@@ -369,6 +369,22 @@ def get_segment_fit_inputs(wildcards):
     return expand(SEGMENT_SERIES, session=get_embed_train_sessions(wildcards))
 
 
+# the views over all sessions need one shared model
+SEGMENT_VIEWS = SEGMENT_ON and SEGMENT["views"] and SEGMENT["scope"] == "shared"
+GRID_MOVIES = SEGMENT_ON and SEGMENT["grid_movies"]["enabled"] and SEGMENT["scope"] == "shared"
+get_segment_series_all = per_session(SEGMENT_SERIES)
+get_segment_poses_all = per_session(EMBED_POSE)
+
+
+def get_all_videos(wildcards):
+    return [SESSIONS[s].video for s in included_sessions()]
+
+
+def get_first_record(wildcards):
+    """A discovery record, for the frame rate (the first included session's)."""
+    return f"results/discover/{included_sessions()[0]}.json"
+
+
 def get_segment_calibration(wildcards):
     """The AR-HMM interpolates points below the calibration's conf_threshold (keypoint-MoSeq)."""
     return [CALIBRATION_FILE] if ARHMM and CALIB_ON else []
@@ -392,6 +408,11 @@ def get_behaviour_outputs(wildcards):
         out += get_segment_tables(wildcards) + [f"{SEGMENT_DIR}/usage.png"]
         out += expand(f"{SEGMENT_DIR}/plots/{{session}}.png", session=sessions)
         out += expand(VAME_FILES, session=sessions)
+        if SEGMENT_VIEWS:
+            out += [f"{SEGMENT_DIR}/views/{name}" for name in
+                    ("transitions.png", "communities.png", "poses.png", "latents.png", "motifs.tsv")]
+        if GRID_MOVIES:
+            out += expand(f"{SEGMENT_DIR}/views/grid_motif{{motif}}.mp4", motif=range(SEGMENT["n_clusters"]))
         if DEMO:
             out.append(f"{SEGMENT_DIR}/demo_check.tsv")
     return out

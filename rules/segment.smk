@@ -79,3 +79,92 @@ rule segment_usage:
         runtime=scaled(10),
     script:
         "../scripts/segment_usage.py"
+
+
+if SEGMENT_VIEWS:
+
+    # the views people name motifs with, over all sessions of the shared model
+    rule segment_views:
+        input:
+            segments=get_segment_tables,
+            series=get_segment_series_all,
+            model=f"{SEGMENT_DIR}_model.h5",
+            calibration=get_segment_calibration,
+            record=get_first_record,
+        output:
+            transitions=report(
+                f"{SEGMENT_DIR}/views/transitions.png",
+                caption="../report/motif_views.rst",
+                category="Behaviour motifs",
+                subcategory="views",
+                labels={"figure": "transitions"},
+            ),
+            communities=report(
+                f"{SEGMENT_DIR}/views/communities.png",
+                caption="../report/motif_views.rst",
+                category="Behaviour motifs",
+                subcategory="views",
+                labels={"figure": "community tree"},
+            ),
+            poses=report(
+                f"{SEGMENT_DIR}/views/poses.png",
+                caption="../report/motif_views.rst",
+                category="Behaviour motifs",
+                subcategory="views",
+                labels={"figure": "average pose per motif"},
+            ),
+            latents=report(
+                f"{SEGMENT_DIR}/views/latents.png",
+                caption="../report/motif_views.rst",
+                category="Behaviour motifs",
+                subcategory="views",
+                labels={"figure": "latent space by motif"},
+            ),
+            table=f"{SEGMENT_DIR}/views/motifs.tsv",
+        log:
+            logfile("segment", f"{MOTIFS}_views"),
+        conda:
+            "../envs/embed.yaml"
+        threads: 1
+        resources:
+            mem_mb=scaled(4000),
+            runtime=scaled(30),
+        params:
+            config=settings(
+                *SEGMENT_SETTINGS, "seed", "embed.align", "embed.pcutoff", "pose.skeleton"
+            ),
+        script:
+            "../scripts/segment_views.py"
+
+
+if GRID_MOVIES:
+
+    rule segment_grid_movies:
+        input:
+            segments=get_segment_tables,
+            poses=get_segment_poses_all,
+            videos=get_all_videos,
+            record=get_first_record,
+        output:
+            report(
+                expand(
+                    f"{SEGMENT_DIR}/views/grid_motif{{motif}}.mp4",
+                    motif=range(SEGMENT["n_clusters"]),
+                ),
+                caption="../report/grid_movies.rst",
+                category="Behaviour motifs",
+                subcategory="grid movies",
+            ),
+        log:
+            logfile("segment", f"{MOTIFS}_grid_movies"),
+        conda:
+            "../envs/embed.yaml"
+        threads: 1
+        resources:
+            mem_mb=scaled(4000),
+            runtime=scaled(60),
+        params:
+            sessions=get_included_sessions,
+            config=settings("segment.grid_movies", "seed"),
+        script:
+            "../scripts/segment_grid_movies.py"

@@ -34,7 +34,8 @@ TINY_DEMO = {
                         "hidden_size_rec": 8, "hidden_size_pred": 8, "future_steps": 4,
                         "batch_size": 32, "epochs": 3, "kl_start": 1, "annealtime": 1,
                         "test_fraction": 0.2}},
-    "segment": {"n_clusters": 3, "n_init": 2, "vame_files": True},
+    "segment": {"n_clusters": 3, "n_init": 2, "vame_files": True,
+                "grid_movies": {"enabled": True, "instances": 4, "seconds": 0.5, "crop": 48}},
 }
 
 # The demo's bodyparts and the tiny network and VAE, for projects of real-data layout.

@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from ethoflow.behaviour.io import read_embedding, read_segmentation, vame_names
@@ -57,6 +58,25 @@ def test_every_stage_writes_its_outputs(demo_run):
     assert summary["pose_network_test_error_px"].notna().all()
     np.testing.assert_allclose(summary[[f"motif_{k}_usage" for k in range(3)]].sum(axis=1), 1.0,
                                atol=1e-3)
+
+
+def test_the_motif_views(demo_run):
+    """Transitions, community tree, average poses, latent space, the motif table and a grid
+    movie per motif (clips cropped around the animal, 2 x 2 of 48 px)."""
+    import cv2
+
+    views = demo_run.workdir / SEGMENT / "views"
+    for name in ("transitions.png", "communities.png", "poses.png", "latents.png"):
+        assert (views / name).stat().st_size > 0, name
+    table = pd.read_csv(views / "motifs.tsv", sep="\t", comment="#")
+    assert list(table["motif"]) == [0, 1, 2] and table["frames"].sum() == 2 * 60
+    assert "community_2" in table and table["share"].sum() == pytest.approx(1, abs=1e-3)
+    for motif in range(3):
+        cap = cv2.VideoCapture(str(views / f"grid_motif{motif}.mp4"))
+        ok, frame = cap.read()
+        assert ok and frame.shape[:2] == (96, 96)
+        assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 15  # 0.5 s at 30 fps
+        cap.release()
 
 
 def test_the_calibration_stage(demo_run):
@@ -169,9 +189,10 @@ FIT = {"calibration_fit", "calibration_smooth", "calibration_demo_check", "summa
 POSE_CHAIN = {"pose_infer", "pose_filter", "pose_plot", "pose_export", "pose_video",
               "pose_skeleton", "pose_demo_check"} | CALIB
 FILTERED = {"pose_filter", "pose_plot", "pose_export", "pose_skeleton"}
+VIEWS = {"segment_views", "segment_grid_movies"}
 BEHAVIOUR = {"embed_train", "embed_session", "segment_fit", "segment_session", "segment_usage",
-             "segment_demo_check", "summary"}
-MOTIFS = {"segment_fit", "segment_session", "segment_usage", "segment_demo_check", "summary"}
+             "segment_demo_check", "summary"} | VIEWS
+MOTIFS = {"segment_fit", "segment_session", "segment_usage", "segment_demo_check", "summary"} | VIEWS
 # a new demo: new videos (so discovery, a checkpoint: what follows it is planned once it has
 # run) and new labels (so the network)
 NEW_DEMO = {"demo_session", "discover_video", "discover_sessions", "check_labels", "pose_dataset",
@@ -202,7 +223,7 @@ RERUNS = {
     "calibration.error_tolerance_px": (5, FIT),
     "calibration.conf_threshold": (0.2, FIT),
     "embed.pose": ("calibrated", BEHAVIOUR),
-    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video", "pose_skeleton"}),
+    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video", "pose_skeleton", "segment_views"}),
     "pose.video.trail": (2, {"pose_video"}),
     "pose.outliers.epsilon": (10, set()),
     "pose.outliers.skeleton_z": (3, set()),
@@ -211,6 +232,8 @@ RERUNS = {
     "segment.n_init": (3, MOTIFS),
     "segment.method": ("arhmm", MOTIFS),
     "segment.kappa": (1e4, set()),  # the AR-HMM's: k-means does not read it
+    "segment.grid_movies.crop": (32, {"segment_grid_movies"}),
+    "segment.views": (False, set()),
     "segment.vame_files": (False, set()),
 }
 

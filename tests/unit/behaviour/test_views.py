@@ -1,0 +1,89 @@
+"""The motif views (ethoflow.behaviour.views)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy.cluster.hierarchy import fcluster
+
+from ethoflow.behaviour.views import (
+    bouts,
+    community_linkage,
+    grid_movie,
+    plot_communities,
+    plot_latents,
+    plot_motif_poses,
+    plot_transitions,
+    transition_counts,
+)
+
+
+def test_transitions_are_counted_where_the_motif_changes():
+    counts = transition_counts([np.array([0, 0, 1, 1, 2, 0]), np.array([2, 2, 0])], 3)
+    np.testing.assert_array_equal(counts, [[0, 1, 0], [0, 0, 1], [2, 0, 0]])
+    assert bouts(np.array([0, 0, 1, 1, 2, 0])) == [(0, 0, 2), (1, 2, 4), (2, 4, 5), (0, 5, 6)]
+
+
+def test_the_community_tree_joins_motifs_that_follow_each_other():
+    """Two groups, {0, 1} and {2, 3}, that switch within themselves and rarely across: cut in
+    two, the tree gives those groups (VAME's communities)."""
+    rng = np.random.default_rng(0)
+    labels, state = [], 0
+    for _ in range(400):
+        group = state // 2
+        if rng.random() < 0.05:
+            group = 1 - group
+        state = 2 * group + int(rng.integers(2))
+        labels += [state] * int(rng.integers(3, 8))
+    labels = np.array(labels)
+    counts = transition_counts([labels], 4)
+    usage = np.bincount(labels, minlength=4)
+    z = community_linkage(usage, counts / counts.sum(axis=1, keepdims=True))
+    assert z.shape == (3, 4) and z[-1, 3] == 4
+    groups = fcluster(z, 2, "maxclust")
+    assert groups[0] == groups[1] and groups[2] == groups[3] and groups[0] != groups[2]
+
+
+def test_unlinked_motifs_still_make_a_tree():
+    z = community_linkage(np.array([5, 1, 3]), np.zeros((3, 3)))
+    assert z.shape == (2, 4) and set(z[:, :2].ravel()) >= {0, 1, 2}
+
+
+def test_the_figures_are_written(tmp_path):
+    rng = np.random.default_rng(1)
+    labels = np.repeat(rng.integers(0, 3, 30), 5)
+    counts = transition_counts([labels], 3)
+    usage = np.bincount(labels, minlength=3)
+    plot_transitions(usage, counts, tmp_path / "t.png", "test")
+    plot_communities(usage, counts, tmp_path / "c.png", "test")
+    plot_latents(rng.normal(size=(150, 4)), labels, tmp_path / "l.png", 3)
+    names = ["snout_x", "snout_y", "tail_x", "tail_y", "neck_x"]
+    plot_motif_poses(rng.normal(size=(150, 5)), names, labels, 3, ["centre", "neck"],
+                     [["snout", "neck"], ["neck", "centre"], ["centre", "tail"]], tmp_path / "p.png")
+    assert all((tmp_path / f"{n}.png").stat().st_size > 0 for n in "tclp")
+
+
+def test_a_grid_movie_crops_around_the_animal(tmp_path):
+    """A bright square at the pose's position lands in the middle of each tile."""
+    frames, size = 40, 80
+    video = tmp_path / "v.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (size, size))
+    xy = np.zeros((frames, 1, 2))
+    for t in range(frames):
+        img = np.zeros((size, size, 3), np.uint8)
+        x, y = 20 + t, 30
+        img[y - 3:y + 4, x - 3:x + 4] = 255
+        xy[t, 0] = (x, y)
+        writer.write(img)
+    writer.release()
+    labels = np.array([0] * 10 + [1] * 20 + [0] * 10)
+    shown = grid_movie({"s": str(video)}, {"s": xy}, {"s": labels}, 0, tmp_path / "g.mp4", 20.0,
+                       instances=4, clip_frames=6, crop=32, min_frames=3)
+    assert shown == 2
+    cap = cv2.VideoCapture(str(tmp_path / "g.mp4"))
+    ok, grid = cap.read()
+    assert ok and grid.shape[:2] == (64, 64) and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+    tile = grid[:32, :32].max(axis=2)
+    ys, xs = np.nonzero(tile[3:-3, 3:-3] > 128)  # inside the red border
+    assert abs(np.median(xs) + 3 - 16) <= 3 and abs(np.median(ys) + 3 - 16) <= 3
+    assert grid[32:, 32:].max() < 30  # fewer bouts than tiles: the rest stays black
