@@ -6,8 +6,9 @@ Transitions are counted where the motif changes (VAME's adjacency matrix: a moti
 does not transition to itself), pooled over sessions and normalised per row. The community
 tree merges motifs two at a time as VAME's does (``graph_to_tree``, its default lowest-cost
 rule): the pair whose usages, added, are smallest against the transitions between them
-(``(u_i + u_j) / (T_ij + T_ji)``) merges first and becomes one node with the summed usage and
-transitions, until one node is left; cutting the tree gives communities of motifs that follow
+(``(u_i + u_j) / (T_ij + T_ji)``; VAME's code divides only ``u_j``, by operator precedence)
+merges first and becomes one node with the summed usage and transitions, until one node is
+left; cutting the tree gives communities of motifs that follow
 each other. A grid movie shows, for one motif, clips of several of its bouts side by side,
 each cropped around the animal and centred on the bout, as keypoint-MoSeq's grid movies do.
 """
