@@ -132,7 +132,7 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", nargs="+", default=["small-rot25", "small-rot180"])
+    parser.add_argument("--variants", nargs="*", default=["small-rot25", "small-rot180"])
     parser.add_argument("--model", nargs="*", default=[], metavar="NAME=PATH",
                         help="also a network trained elsewhere on the benchmark's split")
     parser.add_argument("--iters", type=int, default=1500)
