@@ -205,7 +205,9 @@ def get_pose_tables(wildcards):
 
 def get_evaluation_table(wildcards):
     """The evaluation of the network that analyses the videos (when the pose stages run)."""
-    return [f"{INFERENCE_SHUFFLE}/evaluation.csv"] if POSE_ON and not POSE_TRACKS else []
+    return (
+        [f"{INFERENCE_SHUFFLE}/evaluation.csv"] if POSE_ON and not POSE_TRACKS else []
+    )
 
 
 def get_pose_outputs(wildcards):
@@ -371,7 +373,9 @@ def get_segment_fit_inputs(wildcards):
 
 # the views over all sessions need one shared model
 SEGMENT_VIEWS = SEGMENT_ON and SEGMENT["views"] and SEGMENT["scope"] == "shared"
-GRID_MOVIES = SEGMENT_ON and SEGMENT["grid_movies"]["enabled"] and SEGMENT["scope"] == "shared"
+GRID_MOVIES = (
+    SEGMENT_ON and SEGMENT["grid_movies"]["enabled"] and SEGMENT["scope"] == "shared"
+)
 get_segment_series_all = per_session(SEGMENT_SERIES)
 get_segment_poses_all = per_session(EMBED_POSE)
 
@@ -409,10 +413,21 @@ def get_behaviour_outputs(wildcards):
         out += expand(f"{SEGMENT_DIR}/plots/{{session}}.png", session=sessions)
         out += expand(VAME_FILES, session=sessions)
         if SEGMENT_VIEWS:
-            out += [f"{SEGMENT_DIR}/views/{name}" for name in
-                    ("transitions.png", "communities.png", "poses.png", "latents.png", "motifs.tsv")]
+            out += [
+                f"{SEGMENT_DIR}/views/{name}"
+                for name in (
+                    "transitions.png",
+                    "communities.png",
+                    "poses.png",
+                    "latents.png",
+                    "motifs.tsv",
+                )
+            ]
         if GRID_MOVIES:
-            out += expand(f"{SEGMENT_DIR}/views/grid_motif{{motif}}.mp4", motif=range(SEGMENT["n_clusters"]))
+            out += expand(
+                f"{SEGMENT_DIR}/views/grid_motif{{motif}}.mp4",
+                motif=range(SEGMENT["n_clusters"]),
+            )
         if DEMO:
             out.append(f"{SEGMENT_DIR}/demo_check.tsv")
     return out

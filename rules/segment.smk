@@ -131,7 +131,11 @@ if SEGMENT_VIEWS:
             runtime=scaled(30),
         params:
             config=settings(
-                *SEGMENT_SETTINGS, "seed", "embed.align", "embed.pcutoff", "pose.skeleton"
+                *SEGMENT_SETTINGS,
+                "seed",
+                "embed.align",
+                "embed.pcutoff",
+                "pose.skeleton",
             ),
         script:
             "../scripts/segment_views.py"
