@@ -53,8 +53,8 @@ def test_labelling_loop(pose_run):
 
 def test_a_new_video_runs_only_its_own_chain(pose_run):
     """A new session, once discovered: its pose, embedding and motifs, the calibration (new
-    pose tables) and the tables across sessions; not the network, the VAE or the motif model
-    (they learn from a1)."""
+    pose tables) and the tables and views across sessions; not the network, the VAE or the
+    motif model (they learn from a1)."""
     w = pose_run.workdir
     add_session(w, "b2", 7, labelled=False)
     write_sheet(w, {s: f"videos/{s}.mp4" for s in ("a1", "b1", "b2")})
@@ -63,7 +63,8 @@ def test_a_new_video_runs_only_its_own_chain(pose_run):
     assert planned_rules(w) == {"pose_infer", "pose_filter", "pose_plot", "pose_skeleton",
                                 "calibration_sample", "calibration_page", "calibration_points",
                                 "calibration_fit", "calibration_smooth",
-                                "embed_session", "segment_session", "segment_usage", "summary"}
+                                "embed_session", "segment_session", "segment_usage", "segment_views",
+                                "summary"}
 
 
 def test_an_interrupted_training_resumes_where_it_stopped(pose_run):

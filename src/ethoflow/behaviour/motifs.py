@@ -159,7 +159,20 @@ def fit_segmentation(latents: Sequence[np.ndarray], method: str, n_clusters: int
              n_clusters, len(data), hmm.monitor_.converged, hmm.monitor_.iter,
              hmm.monitor_.history[-1] if hmm.monitor_.history else np.nan)
     return {"method": method, "n_clusters": n_clusters, "cluster_center": hmm.means_,
-            "startprob": hmm.startprob_, "transmat": hmm.transmat_, "covars": hmm.covars_}
+            "startprob": hmm.startprob_, "transmat": hmm.transmat_, "covars": _positive_definite(hmm.covars_)}
+
+
+def _positive_definite(covars: np.ndarray, floor: float = 1e-6) -> np.ndarray:
+    """Covariances made exactly symmetric with eigenvalues at least ``floor`` times their
+    mean variance: a state that collapsed onto a few frames can come out of EM a rounding
+    error short of positive definite, which hmmlearn then refuses to label with."""
+    out = []
+    for c in np.asarray(covars, np.float64):
+        c = (c + c.T) / 2
+        w, v = np.linalg.eigh(c)
+        w = np.maximum(w, floor * max(float(np.trace(c)) / len(c), 1e-12))
+        out.append((v * w) @ v.T)
+    return np.stack(out)
 
 
 def label_frames(model: Mapping, latent: np.ndarray) -> np.ndarray:
@@ -185,7 +198,7 @@ def label_frames(model: Mapping, latent: np.ndarray) -> np.ndarray:
     hmm.startprob_ = np.asarray(model["startprob"])
     hmm.transmat_ = np.asarray(model["transmat"])
     hmm.means_ = centres
-    hmm.covars_ = np.asarray(model["covars"])
+    hmm.covars_ = _positive_definite(model["covars"])
     return hmm.predict(z).astype(np.int64)
 
 

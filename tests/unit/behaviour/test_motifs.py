@@ -139,3 +139,15 @@ def test_arhmm_segments_pose_tables_below_the_calibrations_threshold(tmp_path):
     with pytest.raises(ValueError, match="short.h5: 2 frames, not more than the AR-HMM's order"):
         segment_session(short, str(tmp_path / "short_motifs.h5"), config, "short",
                         model_h5=str(tmp_path / "model.h5"))
+
+
+def test_an_hmm_state_a_rounding_error_short_of_positive_definite_still_labels():
+    """A collapsed state's covariance with a tiny negative eigenvalue (as EM can leave it)."""
+    rng = np.random.default_rng(3)
+    z, _ = blobs(rng)
+    model = fit_segmentation([z], "hmm", 3, seed=0, n_init=2, n_iter=5)
+    bad = np.array(model["covars"])
+    v = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    bad[0] = (v * np.array([1.0, 1e-3, -1e-12])) @ v.T + np.triu(np.full((3, 3), 1e-15), 1)
+    model["covars"] = bad
+    assert label_frames(model, z).shape == (len(z),)
