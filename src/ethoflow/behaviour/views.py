@@ -278,6 +278,7 @@ def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], label
                 break
             h, w = frame.shape[:2]
             cx, cy = (np.nan_to_num(centre, nan=0.0) + 0.5).astype(int)
+            cx, cy = min(max(cx, 0), w - 1), min(max(cy, 0), h - 1)  # a point off the frame
             pad = cv2.copyMakeBorder(frame, crop, crop, crop, crop, cv2.BORDER_CONSTANT, value=(0, 0, 0))
             clip[k] = pad[cy + crop - crop // 2: cy + crop + crop - crop // 2, cx + crop - crop // 2: cx + crop + crop - crop // 2]
             if a <= first + k < b:
