@@ -130,15 +130,20 @@ def _check_pose(pose: Mapping) -> list[str]:
     return problems
 
 
+def calibrated_users(config: Mapping) -> list[str]:
+    """The config keys that ask for the calibration's smoothed pose (``calibrated``)."""
+    pose, embed = config["pose"], config["embed"]
+    return [key for key, on in (("pose.filter.method", pose["filter"]["method"] == "calibrated"),
+                                ("embed.pose", embed["enabled"] and embed["pose"] == "calibrated")) if on]
+
+
 def _check_calibration(config: Mapping) -> list[str]:
     """What reads the calibration has it; the bodyparts it samples are pose bodyparts."""
     pose, cal = config["pose"], config["calibration"]
     if not pose["enabled"]:
         return []
     problems = []
-    users = [key for key, on in (("pose.filter.method", pose["filter"]["method"] == "calibrated"),
-                                 ("embed.pose", config["embed"]["enabled"] and config["embed"]["pose"] == "calibrated"))
-             if on]
+    users = calibrated_users(config)
     if users and not cal["enabled"]:
         problems += [f"config key '{key}': calibrated needs the calibration stage (calibration.enabled: true)"
                      for key in users]

@@ -235,8 +235,9 @@ def make_plan(config: Mapping) -> Plan:
         plan.skipped["calibration"] = ("needs the pose network (existing tracks come without its "
                                        "held-out predictions)")
     if plan.tracks and pose["enabled"]:
-        users = [key for key, on in (("pose.filter.method", pose["filter"]["method"] == "calibrated"),
-                                     ("embed.pose", embed["enabled"] and embed["pose"] == "calibrated")) if on]
+        from ethoflow.config import calibrated_users
+
+        users = calibrated_users(config)
         if users:
             raise ConfigError(f"config key '{users[0]}': calibrated needs the calibration stage, which "
                               "existing pose tables (pose.tracks, the sheet's pose column) skip")

@@ -331,14 +331,10 @@ def arhmm_labels(model: dict, latent: np.ndarray) -> np.ndarray:
 
 def median_duration(labels: np.ndarray | Sequence[np.ndarray]) -> float:
     """Median length in frames of the runs of equal labels (per session, pooled)."""
+    from ethoflow.behaviour.io import bouts
+
     seqs = [labels] if isinstance(labels, np.ndarray) else list(labels)
-    lengths = []
-    for s in seqs:
-        s = np.asarray(s)
-        if len(s) == 0:
-            continue
-        edges = np.flatnonzero(np.diff(s) != 0)
-        lengths.extend(np.diff(np.concatenate([[-1], edges, [len(s) - 1]])).tolist())
+    lengths = [b - a for s in seqs for _, a, b in bouts(s)]
     return float(np.median(lengths)) if lengths else float("nan")
 
 

@@ -20,6 +20,7 @@ from ethoflow.exceptions import FileFormatError
 from ethoflow.io.files import atomic_path, write_h5_attrs
 
 __all__ = [
+    "bouts",
     "export_vame",
     "motif_usage",
     "read_embedding",
@@ -30,6 +31,17 @@ __all__ = [
     "write_segmentation",
     "write_segmentation_model",
 ]
+
+
+def bouts(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    """Runs of one motif: ``(motif, start, stop)`` with ``stop`` exclusive."""
+    labels = np.asarray(labels)
+    if len(labels) == 0:
+        return []
+    edges = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    starts = np.concatenate([[0], edges])
+    stops = np.concatenate([edges, [len(labels)]])
+    return [(int(labels[a]), int(a), int(b)) for a, b in zip(starts, stops)]
 
 
 def motif_usage(labels: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -99,11 +111,13 @@ def write_embedding(path: str | os.PathLike, latent: np.ndarray, features: np.nd
 
 
 def read_embedding(path: str | os.PathLike) -> dict:
-    """Read a file written by :func:`write_embedding` (``latent_vector``, ``egocentric``, ``attrs``)."""
+    """Read a file written by :func:`write_embedding` (``latent_vector``, ``egocentric``, its
+    ``names``, ``attrs``)."""
     path = Path(path)
     try:
         with h5py.File(path, "r") as h5:
             return {"latent_vector": h5["latent_vector"][()], "egocentric": h5["egocentric"][()],
+                    "names": json.loads(h5["egocentric"].attrs.get("names", "[]")),
                     "attrs": dict(h5.attrs)}
     except (OSError, KeyError) as err:
         raise FileFormatError(f"{path}: not an ethoflow embedding ({err})") from None

@@ -36,6 +36,7 @@ __all__ = [
     "fit_motifs",
     "fit_segmentation",
     "label_frames",
+    "pose_features",
     "sample_frames",
     "sample_windows",
     "segment_keys",
@@ -210,6 +211,19 @@ def session_series(paths: Sequence[str], config: Mapping, calibration_yaml: str 
     interpolated, as keypoint-MoSeq uses its ``conf_threshold``."""
     if config["segment"]["method"] != "arhmm":
         return [read_embedding(p)["latent_vector"] for p in paths]
+    return [pose_features(p, config, calibration_yaml)[0] for p in paths]
+
+
+def pose_features(pose_h5: str, config: Mapping, calibration_yaml: str | None = None
+                  ) -> tuple[np.ndarray, list[str]]:
+    """One session's egocentric features and their names, as the AR-HMM sees them (points
+    below the calibration's ``conf_threshold``, else ``embed.pcutoff``, interpolated).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if the session is not longer than ``segment.nlags`` frames.
+    """
     from ethoflow.behaviour.features import session_features
 
     embed = dict(config["embed"])
@@ -217,15 +231,12 @@ def session_series(paths: Sequence[str], config: Mapping, calibration_yaml: str 
         from ethoflow.calibration.fit import read_error_model
 
         embed["pcutoff"] = read_error_model(calibration_yaml).conf_threshold
-    out = []
+    features, names = session_features(pose_h5, embed)
     nlags = config["segment"]["nlags"]
-    for p in paths:
-        features = session_features(p, embed)[0]
-        if len(features) <= nlags:
-            raise ValueError(f"{p}: {len(features)} frames, not more than the AR-HMM's order "
-                             f"segment.nlags = {nlags}")
-        out.append(features)
-    return out
+    if len(features) <= nlags:
+        raise ValueError(f"{pose_h5}: {len(features)} frames, not more than the AR-HMM's order "
+                         f"segment.nlags = {nlags}")
+    return features, names
 
 
 def _arhmm_params(segment: Mapping) -> dict:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ethoflow.behaviour.io import bouts
 from ethoflow.io.figures import plt, save_figure
 
 log = logging.getLogger(__name__)
@@ -89,17 +90,6 @@ def community_linkage(usage: np.ndarray, transmat: np.ndarray) -> np.ndarray:
         node[b] = n + step
         alive.remove(a)
     return np.asarray(z, float)
-
-
-def bouts(labels: np.ndarray) -> list[tuple[int, int, int]]:
-    """Runs of one motif: ``(motif, start, stop)`` with ``stop`` exclusive."""
-    labels = np.asarray(labels)
-    if len(labels) == 0:
-        return []
-    edges = np.flatnonzero(labels[1:] != labels[:-1]) + 1
-    starts = np.concatenate([[0], edges])
-    stops = np.concatenate([edges, [len(labels)]])
-    return [(int(labels[a]), int(a), int(b)) for a, b in zip(starts, stops)]
 
 
 def _colours(n: int):
@@ -193,7 +183,7 @@ def plot_latents(latents: np.ndarray, labels: np.ndarray, png: str | os.PathLike
 
 def _points(features: np.ndarray, names: Sequence[str], origin: str) -> tuple[list[str], np.ndarray]:
     """Egocentric feature rows as (frames, bodyparts, 2) points, the origin at (0, 0)."""
-    parts, cols = [origin], []
+    parts = [origin]
     for name in names:
         part = name.rsplit("_", 1)[0]
         if part not in parts:
@@ -202,7 +192,6 @@ def _points(features: np.ndarray, names: Sequence[str], origin: str) -> tuple[li
     for c, name in enumerate(names):
         part, axis = name.rsplit("_", 1)
         xy[:, parts.index(part), 0 if axis == "x" else 1] = features[:, c]
-        cols.append(c)
     return parts, xy
 
 
@@ -303,26 +292,16 @@ def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], label
 def _session_views_data(series_path: str, config: Mapping, model: Mapping, calibration_yaml: str | None
                         ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """One session's latent series, egocentric features and their names."""
-    import json
-
-    import h5py
-
-    from ethoflow.behaviour.motifs import session_series
-
     if config["segment"]["method"] == "arhmm":
         from ethoflow.behaviour.arhmm import project
-        from ethoflow.behaviour.features import session_features
+        from ethoflow.behaviour.motifs import pose_features
 
-        features = session_series([series_path], config, calibration_yaml)[0]
-        embed = dict(config["embed"])
-        names = session_features(series_path, embed)[1]
+        features, names = pose_features(series_path, config, calibration_yaml)
         return project(model, features), features, names
     from ethoflow.behaviour.io import read_embedding
 
     emb = read_embedding(series_path)
-    with h5py.File(series_path, "r") as h5:
-        names = json.loads(h5["egocentric"].attrs["names"])
-    return emb["latent_vector"], emb["egocentric"], names
+    return emb["latent_vector"], emb["egocentric"], emb["names"]
 
 
 def motif_views(segment_h5s: Sequence[str], series_paths: Sequence[str], model_h5: str, out: Mapping[str, str],
