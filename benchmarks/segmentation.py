@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/segmentation.py [--sessions 3] [--frames 600] [--seed 0] [--clusters 5]
                                       [--run RUN_DIR] [--kappa 1e4 1e6 ...]
+                                      [--kpms-python /opt/kpms-venv/bin/python]
 
 Tracks: the demo generator's true keypoints (``--sessions`` x ``--frames``, ``--seed``: the
 default demo is 3 x 600, seed 0), and with ``--run`` a finished demo run's network pose
@@ -20,6 +21,11 @@ Methods, all at ``--clusters`` motifs:
   frame removes;
 - ``arhmm``: ``segment.method: arhmm`` at the config's defaults (``latent_var`` 0.9,
   ``nlags`` 3, ``alpha`` 5.7, 100 sweeps), at each ``--kappa``.
+
+- ``keypoint-MoSeq``: with ``--kpms-python`` (keypoint-MoSeq 0.8.1's venv; see
+  ``_kpms_segment_runner.py``), keypoint-MoSeq itself, its tutorial's steps on the same
+  tracks: AR-HMM (``--kpms-kappa`` first value, ``--kpms-iters`` first) then the full model
+  (second values), once with its default 100 states and once with ``--clusters``.
 
 Each row: pooled NMI, ARI and purity against the hidden states, the motifs used (>= 0.5% of
 frames), the median motif duration (frames) beside the true median bout, and wall time.
@@ -100,6 +106,39 @@ def methods(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int,
     return rows
 
 
+def kpms_rows(python: str, tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int,
+              kappas: list[float], iters: list[int], seed: int) -> list[dict]:
+    """keypoint-MoSeq 0.8.1 itself (its own venv) on the same tables: one row per state count."""
+    import subprocess
+    import tempfile
+
+    from ethoflow.demo.simulate import SKELETON
+
+    rows = []
+    runner = Path(__file__).with_name("_kpms_segment_runner.py")
+    for num_states in (100, clusters):
+        with tempfile.TemporaryDirectory() as tmp:
+            arrays = {}
+            for i, df in enumerate(tables):
+                parts, xy, lik = pose_arrays(df)
+                arrays[f"coords_s{i:03d}"] = xy
+                arrays[f"conf_s{i:03d}"] = np.ones(xy.shape[:2]) if lik is None else lik
+            np.savez(f"{tmp}/in.npz", bodyparts=parts, skeleton=np.array(SKELETON), anterior=["snout"],
+                     posterior=["tailbase"], num_states=num_states, kappa_ar=kappas[0], kappa_full=kappas[1],
+                     ar_iters=iters[0], full_iters=iters[1], latent_var=0.9, seed=seed, **arrays)
+            tic = time.perf_counter()
+            proc = subprocess.run([python, str(runner), f"{tmp}/in.npz", f"{tmp}/out.npz", f"{tmp}/project"],
+                                  capture_output=True, text=True)
+            if proc.returncode:
+                raise SystemExit(f"keypoint-MoSeq runner failed:\n{proc.stderr[-3000:]}")
+            out = np.load(f"{tmp}/out.npz")
+            labels = [out[f"syllable_s{i:03d}"] for i in range(len(tables))]
+        rows.append(score(f"keypoint-MoSeq 0.8.1, {num_states} states, latent {int(out['latent_dim'])}",
+                          labels, states, time.perf_counter() - tic))
+        print(rows[-1], flush=True)
+    return rows
+
+
 def run_tracks(run: Path) -> tuple[list[pd.DataFrame], list[np.ndarray], list[str]]:
     truth = sorted((run / "demo" / "truth").glob("*_states.csv"))
     if not truth:
@@ -143,18 +182,29 @@ def main() -> int:
     parser.add_argument("--clusters", type=int, default=5)
     parser.add_argument("--kappa", type=float, nargs="+", default=[1e4, 1e6])
     parser.add_argument("--run", type=Path, help="a finished demo run: its network pose too")
+    parser.add_argument("--kpms-python", help="keypoint-MoSeq 0.8.1's venv python: run it too")
+    parser.add_argument("--kpms-kappa", type=float, nargs=2, default=[1e6, 1e5],
+                        help="keypoint-MoSeq's kappa for the AR-HMM and the full model")
+    parser.add_argument("--kpms-iters", type=int, nargs=2, default=[50, 500],
+                        help="keypoint-MoSeq's AR-HMM and full-model iterations (its tutorial's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     spec = DemoSpec(n_frames=args.frames, seed=args.seed)
     truths = [simulate_session(spec, i) for i in range(args.sessions)]
     tables = [pose_dataframe(t.keypoints, np.ones(t.keypoints.shape[:2]), BODYPARTS, "truth") for t in truths]
     rows = methods(tables, [t.states for t in truths], args.clusters, args.kappa, args.seed)
+    if args.kpms_python:
+        rows += kpms_rows(args.kpms_python, tables, [t.states for t in truths], args.clusters,
+                          args.kpms_kappa, args.kpms_iters, args.seed)
     print_table(f"true keypoints: {args.sessions} sessions x {args.frames} frames, demo seed {args.seed}, "
                 f"{args.clusters} motifs", rows)
     if args.run:
         tables, states, sessions = run_tracks(args.run)
         rows = methods(tables, states, args.clusters, args.kappa, args.seed)
         rows += vae_rows(args.run, sessions, states, args.clusters, args.seed)
+        if args.kpms_python:
+            rows += kpms_rows(args.kpms_python, tables, states, args.clusters, args.kpms_kappa,
+                              args.kpms_iters, args.seed)
         print_table(f"network pose (_filtered) of {args.run}", rows)
     return 0
 

@@ -151,3 +151,56 @@ def test_an_hmm_state_a_rounding_error_short_of_positive_definite_still_labels()
     bad[0] = (v * np.array([1.0, 1e-3, -1e-12])) @ v.T + np.triu(np.full((3, 3), 1e-15), 1)
     model["covars"] = bad
     assert label_frames(model, z).shape == (len(z),)
+
+
+def _stretching_mouse(tmp_path, name: str, seed: int, n: int = 240) -> str:
+    """A pose table of bouts of stillness and of rhythmic stretching (4 bodyparts)."""
+    rng = np.random.default_rng(seed)
+    still = (np.arange(n) // 40) % 2 == 0
+    stretch = np.where(still, 0.7, 1.0 + 0.3 * np.sin(2 * np.pi * np.arange(n) / 8))
+    xy = np.zeros((n, 4, 2))
+    xy[:, :, 0] = np.array([30.0, 15.0, 0.0, -30.0])[None] * stretch[:, None]
+    xy += rng.normal(0, 0.5, xy.shape) + np.array([100.0, 80.0])
+    return _pose_table(tmp_path / f"{name}.h5", xy, np.full((n, 4), 0.9))
+
+
+@pytest.mark.parametrize("method", ["arhmm", "kmeans"])
+def test_the_same_seed_gives_byte_identical_labels(method, tmp_path):
+    """Determinism: the same inputs and seed give the same labels, byte for byte, through the
+    whole fit (AR-HMM: k-means starts and every Gibbs draw) and the stored file."""
+    paths = [_stretching_mouse(tmp_path, f"s{i}", i) for i in range(2)]
+    segment = {"method": method, "n_clusters": 3, "scope": "shared", "max_frames": 0, "n_init": 2,
+               "n_iter": 15, "latent_var": 0.9, "nlags": 2, "kappa": 1e4, "alpha": 5.7}
+    embed = {"align": ["centre", "neck"], "pcutoff": 0.0}
+    if method == "kmeans":  # k-means segments latent vectors: the features stand in for them
+        from ethoflow.behaviour.motifs import pose_features
+
+        embed_paths = []
+        for p in paths:
+            f, names = pose_features(p, {"embed": embed, "segment": segment})
+            write_embedding(p.replace(".h5", "_embed.h5"), f, f, names, {"session": "s"})
+            embed_paths.append(p.replace(".h5", "_embed.h5"))
+        paths = embed_paths
+
+    def labels(seed: int, run: str) -> bytes:
+        config = {"segment": segment, "seed": seed, "embed": embed}
+        fit_motifs(paths, str(tmp_path / f"{run}.h5"), config)
+        out, _ = segment_session(paths[0], str(tmp_path / f"{run}_s0.h5"), config, "s0",
+                                 model_h5=str(tmp_path / f"{run}.h5"))
+        stored = read_segmentation(tmp_path / f"{run}_s0.h5")["labels"]
+        np.testing.assert_array_equal(stored, out)
+        return stored.tobytes()
+
+    first = labels(0, "a")
+    assert labels(0, "b") == first
+    assert len(set(np.frombuffer(first, np.int64))) >= 2  # not a trivial labelling
+
+
+def test_a_session_without_any_good_point_is_named(tmp_path):
+    """An all-NaN pose table (e.g. the animal never in view): a clear error naming it."""
+    path = _pose_table(tmp_path / "empty.h5", np.full((50, 4, 2), np.nan), np.zeros((50, 4)))
+    config = {"segment": {"method": "arhmm", "nlags": 3}, "embed": {"align": ["centre", "neck"], "pcutoff": 0.5}}
+    from ethoflow.behaviour.motifs import pose_features
+
+    with pytest.raises(ValueError, match="empty.h5: bodypart.*never above the likelihood cut-off"):
+        pose_features(path, config)
