@@ -167,8 +167,8 @@ def _window_starts(n: int, length: int, stride: int) -> np.ndarray:
 
 
 def _windows(data: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    return np.stack([data[s : s + length] for s in starts]) if len(starts) else \
-        np.empty((0, length, data.shape[1]), np.float32)
+    """``(len(starts), length, features)``: the frames from each start."""
+    return data[np.asarray(starts, np.int64)[:, None] + np.arange(length)[None]]
 
 
 def _vae_loss(model: RNNVAE, x: torch.Tensor, fut: torch.Tensor | None, kl_weight: float,
@@ -239,37 +239,41 @@ def train_vae(sessions: Mapping[str, np.ndarray], params: EmbedParams, model_out
     sd = train_part.std(axis=0)
     sd[sd < 1e-6] = 1.0
     norm = {s: ((sessions[s] - mean) / sd).astype(np.float32) for s in names}
-    train_w = np.concatenate([_windows(norm[s][: splits[s]], _window_starts(splits[s], length,
-                                                                             p.window_stride), length)
-                              for s in names])
-    test_w = np.concatenate([_windows(norm[s][splits[s]:], _window_starts(len(norm[s]) - splits[s],
-                                                                           length, max(1, p.time_window // 2)),
-                                      length) for s in names])
-    if not len(train_w):
+    # windows are gathered per batch from one array of all frames (materialising them all
+    # would take time_window + future_steps times the features' memory)
+    frames = np.concatenate([norm[s] for s in names])
+    offsets = dict(zip(names, np.cumsum([0] + [len(norm[s]) for s in names])))
+    train_starts = np.concatenate([offsets[s] + _window_starts(splits[s], length, p.window_stride)
+                                   for s in names])
+    test_starts = np.concatenate([offsets[s] + splits[s] + _window_starts(len(norm[s]) - splits[s], length,
+                                                                          max(1, p.time_window // 2))
+                                  for s in names])
+    del norm
+    if not len(train_starts):
         raise ValueError(f"embed: sessions ({', '.join(names)}) are shorter than one training window "
                          f"of {length} frames (time_window + future_steps)")
-    if not len(test_w):
+    if not len(test_starts):
         log.warning("no test window (test_fraction %.2f): the last epoch's model is kept", p.test_fraction)
     device = resolve_device(p.device)
     torch.manual_seed(p.seed)
     rng = np.random.default_rng(p.seed)
     gen = torch.Generator(device=device).manual_seed(p.seed)
-    model = RNNVAE(train_w.shape[2], p).to(device)
+    n_features = frames.shape[1]
+    model = RNNVAE(n_features, p).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=p.lr)
     log.info("training the RNN-VAE on %d sessions: %d training windows, %d test windows of %d frames, "
-             "%d features, device %s; %s", len(names), len(train_w), len(test_w), length,
-             train_w.shape[2], device, p)
+             "%d features, device %s; %s", len(names), len(train_starts), len(test_starts), length,
+             n_features, device, p)
     tw = p.time_window
-    test_x = torch.from_numpy(test_w).to(device)
     rows, best, best_state, stale = [], np.inf, None, 0
     for epoch in range(p.epochs):
         tic = time.perf_counter()
         model.train()
         klw = _kl_weight(epoch, p)
-        order = rng.permutation(len(train_w))
+        order = rng.permutation(len(train_starts))
         sums = {"loss": 0.0, "rec": 0.0, "future": 0.0, "kl": 0.0}
         for b in range(0, len(order), p.batch_size):
-            batch = torch.from_numpy(train_w[order[b : b + p.batch_size]]).to(device)
+            batch = torch.from_numpy(_windows(frames, train_starts[order[b : b + p.batch_size]], length)).to(device)
             loss, parts = _vae_loss(model, batch[:, :tw], batch[:, tw:] if p.future_steps else None,
                                     klw, p.beta, gen)
             opt.zero_grad()
@@ -280,23 +284,23 @@ def train_vae(sessions: Mapping[str, np.ndarray], params: EmbedParams, model_out
             sums["loss"] += float(loss.detach()) * n
             for k, v in parts.items():
                 sums[k] += v * n
-        row = {"epoch": epoch + 1, **{k: v / len(train_w) for k, v in sums.items()},
+        row = {"epoch": epoch + 1, **{k: v / len(train_starts) for k, v in sums.items()},
                "kl_weight": klw}
-        if len(test_w):
+        if len(test_starts):
             model.eval()
             with torch.no_grad():
                 total = 0.0
-                for b in range(0, len(test_x), 1024):
-                    batch = test_x[b : b + 1024]
+                for b in range(0, len(test_starts), 1024):
+                    batch = torch.from_numpy(_windows(frames, test_starts[b : b + 1024], length)).to(device)
                     loss, _ = _vae_loss(model, batch[:, :tw], batch[:, tw:] if p.future_steps else None,
                                         1.0, p.beta, None)
                     total += float(loss) * len(batch)
-            row["test_loss"] = total / len(test_x)
+            row["test_loss"] = total / len(test_starts)
         else:
             row["test_loss"] = np.nan
         row["seconds"] = round(time.perf_counter() - tic, 3)
         rows.append(row)
-        score = row["test_loss"] if len(test_w) else -epoch
+        score = row["test_loss"] if len(test_starts) else -epoch
         # the KL term changes the loss while it anneals in: pick the best model after that
         if epoch + 1 >= p.kl_start + p.annealtime or epoch == p.epochs - 1:
             if score < best:
@@ -312,7 +316,7 @@ def train_vae(sessions: Mapping[str, np.ndarray], params: EmbedParams, model_out
             break
     # seconds stay in the log: the table depends only on the data and the settings
     stats = pd.DataFrame(rows).drop(columns="seconds")
-    state = {"model": best_state, "params": asdict(p), "n_features": int(train_w.shape[2]),
+    state = {"model": best_state, "params": asdict(p), "n_features": int(n_features),
              "feature_names": list(feature_names), "mean": mean, "sd": sd,
              "train_sessions": names, "provenance": dict(extra or {})}
     # through a buffer: torch.save names the archive after the file, and the temporary
