@@ -209,10 +209,16 @@ def plot_motif_poses(features: np.ndarray, names: Sequence[str], labels: np.ndar
     fig, axes = plt.subplots(rows, cols, figsize=(2.4 * cols, 2.4 * rows), squeeze=False,
                              constrained_layout=True)
     rng = np.random.default_rng(seed)
-    lim = np.nanpercentile(np.abs(xy), 99) * 1.15 if np.isfinite(xy).any() else 1.0
+    # a square around where the points are (robust to a few wild frames), the same in every panel
+    if np.isfinite(xy).any():
+        xs, ys = np.nanpercentile(xy[..., 0], [2, 98]), np.nanpercentile(xy[..., 1], [2, 98])
+        centre = np.array([xs.mean(), ys.mean()])
+        half = max(xs[1] - xs[0], ys[1] - ys[0], 1e-6) * 0.6
+    else:
+        centre, half = np.zeros(2), 1.0
     for m, ax in enumerate(axes.flat):
-        ax.set_xlim(-lim, lim)
-        ax.set_ylim(-lim, lim)
+        ax.set_xlim(centre[0] - half, centre[0] + half)
+        ax.set_ylim(centre[1] - half, centre[1] + half)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
