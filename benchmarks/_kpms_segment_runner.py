@@ -40,7 +40,7 @@ def main() -> None:
         anterior_bodyparts=[str(b) for b in data_in["anterior"]],
         posterior_bodyparts=[str(b) for b in data_in["posterior"]], video_dir=project)
     kpms.update_config(project, num_states=int(data_in["num_states"]))
-    config = lambda: kpms.load_config(project)  # noqa: E731 (the tutorial's idiom)
+    config = lambda: kpms.load_config(project)
     times = {}
     tic = time.perf_counter()
     data, metadata = kpms.format_data(coordinates, confidences, **config())

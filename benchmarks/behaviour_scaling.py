@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import run_measured  # noqa: E402
+from _measure import run_measured
 
 POOL = 10
 ZDIMS = 16
@@ -105,7 +105,12 @@ def worker(stage: str, folder: Path, n: int, args: argparse.Namespace) -> dict:
         tic = time.perf_counter()
         vae.embed(model, state, f)
         return {"seconds": time.perf_counter() - tic}
-    from ethoflow.behaviour.motifs import fit_segmentation, label_frames, sample_frames, sample_windows
+    from ethoflow.behaviour.motifs import (
+        fit_segmentation,
+        label_frames,
+        sample_frames,
+        sample_windows,
+    )
 
     if stage == "kmeans":
         rng = np.random.default_rng(0)

@@ -13,7 +13,14 @@ from ethoflow.behaviour.io import (
     write_segmentation,
     write_segmentation_model,
 )
-from ethoflow.behaviour.motifs import fit_motifs, fit_segmentation, label_frames, sample_frames, segment_session
+from ethoflow.behaviour.motifs import (
+    fit_motifs,
+    fit_segmentation,
+    label_frames,
+    pose_features,
+    sample_frames,
+    segment_session,
+)
 from ethoflow.demo.checks import state_agreement
 
 
@@ -173,8 +180,6 @@ def test_the_same_seed_gives_byte_identical_labels(method, tmp_path):
                "n_iter": 15, "latent_var": 0.9, "nlags": 2, "kappa": 1e4, "alpha": 5.7}
     embed = {"align": ["centre", "neck"], "pcutoff": 0.0}
     if method == "kmeans":  # k-means segments latent vectors: the features stand in for them
-        from ethoflow.behaviour.motifs import pose_features
-
         embed_paths = []
         for p in paths:
             f, names = pose_features(p, {"embed": embed, "segment": segment})
@@ -200,7 +205,5 @@ def test_a_session_without_any_good_point_is_named(tmp_path):
     """An all-NaN pose table (e.g. the animal never in view): a clear error naming it."""
     path = _pose_table(tmp_path / "empty.h5", np.full((50, 4, 2), np.nan), np.zeros((50, 4)))
     config = {"segment": {"method": "arhmm", "nlags": 3}, "embed": {"align": ["centre", "neck"], "pcutoff": 0.5}}
-    from ethoflow.behaviour.motifs import pose_features
-
     with pytest.raises(ValueError, match="empty.h5: bodypart.*never above the likelihood cut-off"):
         pose_features(path, config)
