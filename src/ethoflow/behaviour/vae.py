@@ -248,7 +248,7 @@ def train_vae(sessions: Mapping[str, np.ndarray], params: EmbedParams, model_out
     test_starts = np.concatenate([offsets[s] + splits[s] + _window_starts(len(norm[s]) - splits[s], length,
                                                                           max(1, p.time_window // 2))
                                   for s in names])
-    del norm
+    del norm, train_part
     if not len(train_starts):
         raise ValueError(f"embed: sessions ({', '.join(names)}) are shorter than one training window "
                          f"of {length} frames (time_window + future_steps)")
