@@ -169,6 +169,6 @@ if GRID_MOVIES:
             runtime=scaled(60),
         params:
             sessions=get_included_sessions,
-            config=settings("segment.grid_movies", "seed"),
+            config=settings("segment.grid_movies", "embed.align", "seed"),
         script:
             "../scripts/segment_grid_movies.py"

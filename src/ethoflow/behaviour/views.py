@@ -241,14 +241,27 @@ def plot_motif_poses(features: np.ndarray, names: Sequence[str], labels: np.ndar
     save_figure(fig, png, f"average pose per motif: {title}")
 
 
+def _heading_up(pose: np.ndarray, origin: int, heading: int) -> float:
+    """The rotation (radians, counter-clockwise in image coordinates) that turns the animal's
+    heading (``origin`` -> ``heading`` bodypart, averaged over ``pose``'s frames) to point up;
+    0 when the heading is unknown."""
+    v = np.nanmean(pose[:, heading] - pose[:, origin], axis=0)
+    if not np.isfinite(v).all() or not np.any(v):
+        return 0.0
+    return float(-np.pi / 2 - np.arctan2(v[1], v[0]))
+
+
 def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
                motif: int, out_mp4: str | os.PathLike, fps: float, instances: int = 9,
-               clip_frames: int = 60, crop: int = 160, min_frames: int = 3, seed: int = 0) -> int:
+               clip_frames: int = 60, crop: int = 160, min_frames: int = 3, seed: int = 0,
+               heading: tuple[int, int] | None = None) -> int:
     """One motif's grid movie: up to ``instances`` of its bouts (at least ``min_frames``
     long, a seeded choice over all sessions), each a clip of ``clip_frames`` centred on the
     bout and cropped ``crop`` px around the animal's median position in it, tiled in a
-    square grid; a bout's own frames carry a red border. Returns the instances shown (an
-    empty grid, one black frame per clip, when the motif has none).
+    square grid; a bout's own frames carry a red border. With ``heading`` (the pose's
+    origin and heading bodypart indices) each clip is turned so the animal points up at the
+    bout's start (its first 5 frames), as keypoint-MoSeq's grid movies are. Returns the
+    instances shown (an empty grid, one black frame per clip, when the motif has none).
     """
     import cv2
 
@@ -264,6 +277,8 @@ def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], label
         middle = (a + b) // 2
         first = max(0, middle - clip_frames // 2)
         centre = np.nanmedian(poses[s][a:b].reshape(-1, 2), axis=0)
+        angle = _heading_up(poses[s][a : min(b, a + 5)], *heading) if heading else 0.0
+        cos, sin = np.cos(angle), np.sin(angle)
         cap = cv2.VideoCapture(str(videos[s]))
         cap.set(cv2.CAP_PROP_POS_FRAMES, first)
         clip = np.zeros_like(tile)
@@ -274,8 +289,11 @@ def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], label
             h, w = frame.shape[:2]
             cx, cy = (np.nan_to_num(centre, nan=0.0) + 0.5).astype(int)
             cx, cy = min(max(cx, 0), w - 1), min(max(cy, 0), h - 1)  # a point off the frame
-            pad = cv2.copyMakeBorder(frame, crop, crop, crop, crop, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-            clip[k] = pad[cy + crop - crop // 2: cy + crop + crop - crop // 2, cx + crop - crop // 2: cx + crop + crop - crop // 2]
+            # the crop's centre goes to the tile's, turned by angle about it
+            m = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]])
+            m[:, 2] = np.array([crop // 2, crop // 2]) - m[:, :2] @ np.array([cx, cy])
+            clip[k] = cv2.warpAffine(frame, m, (crop, crop), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
             if a <= first + k < b:
                 cv2.rectangle(clip[k], (0, 0), (crop - 1, crop - 1), (0, 0, 255), 2)
         cap.release()
@@ -362,18 +380,26 @@ def grid_movies(segment_h5s: Sequence[str], pose_h5s: Sequence[str], videos: Seq
     Parameters
     ----------
     config
-        The keys this stage reads: ``segment.grid_movies`` and ``seed``.
+        The keys this stage reads: ``segment.grid_movies``, ``embed.align`` (the heading,
+        with ``grid_movies.rotate``) and ``seed``.
     """
     from ethoflow.behaviour.io import read_segmentation
     from ethoflow.io.dlc import pose_arrays, read_pose_table
 
     g = config["segment"]["grid_movies"]
     labels = {s: read_segmentation(p)["labels"] for s, p in zip(sessions, segment_h5s)}
-    poses = {s: pose_arrays(read_pose_table(p))[1] for s, p in zip(sessions, pose_h5s)}
-    for s in sessions:
+    poses, heading = {}, None
+    for s, p in zip(sessions, pose_h5s):
+        parts, poses[s], _ = pose_arrays(read_pose_table(p))
         if len(poses[s]) != len(labels[s]):
             raise ValueError(f"session {s}: {len(poses[s])} pose rows but {len(labels[s])} motif labels")
+        if g["rotate"]:
+            missing = [b for b in config["embed"]["align"] if b not in parts]
+            if missing:
+                raise ValueError(f"{p}: embed.align bodypart(s) {', '.join(missing)} not in the pose table, "
+                                 "needed to turn the grid movies (segment.grid_movies.rotate)")
+            heading = tuple(parts.index(b) for b in config["embed"]["align"])
     clip = max(1, int(round(g["seconds"] * fps)))
     for motif, out in enumerate(out_mp4s):
         grid_movie(dict(zip(sessions, videos)), poses, labels, motif, out, fps, g["instances"], clip,
-                   g["crop"], g["min_frames"], config["seed"] + motif)
+                   g["crop"], g["min_frames"], config["seed"] + motif, heading)

@@ -87,3 +87,31 @@ def test_a_grid_movie_crops_around_the_animal(tmp_path):
     ys, xs = np.nonzero(tile[3:-3, 3:-3] > 128)  # inside the red border
     assert abs(np.median(xs) + 3 - 16) <= 3 and abs(np.median(ys) + 3 - 16) <= 3
     assert grid[32:, 32:].max() < 30  # fewer bouts than tiles: the rest stays black
+
+
+def test_a_grid_movie_turns_the_animal_to_point_up(tmp_path):
+    """With the heading bodyparts, each clip is turned so the animal points up: a bright head
+    to the right of the body in the video lies above the tile's centre."""
+    frames, size = 12, 80
+    video = tmp_path / "v.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (size, size))
+    xy = np.zeros((frames, 2, 2))
+    for t in range(frames):
+        img = np.zeros((size, size, 3), np.uint8)
+        img[37:44, 47:54] = 255  # the head at (50, 40); the body centre at (30, 40)
+        xy[t] = [(30, 40), (50, 40)]
+        writer.write(img)
+    writer.release()
+    labels = np.zeros(frames, int)
+    tiles = {}
+    for rotate in (False, True):
+        out = tmp_path / f"g{rotate}.mp4"
+        grid_movie({"s": str(video)}, {"s": xy}, {"s": labels}, 0, out, 20.0, instances=1, clip_frames=4,
+                   crop=32, min_frames=3, heading=(0, 1) if rotate else None)
+        ok, tile = cv2.VideoCapture(str(out)).read()
+        assert ok
+        ys, xs = np.nonzero(tile[3:-3, 3:-3].max(axis=2) > 128)  # inside the red border
+        tiles[rotate] = (np.median(xs) + 3, np.median(ys) + 3)
+    # the crop centres on the points' median, (40, 40): the head 10 px right of it, or up
+    assert abs(tiles[False][0] - 26) <= 2 and abs(tiles[False][1] - 16) <= 2
+    assert abs(tiles[True][0] - 16) <= 2 and abs(tiles[True][1] - 6) <= 2
