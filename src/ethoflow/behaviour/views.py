@@ -245,8 +245,9 @@ def _heading_up(pose: np.ndarray, origin: int, heading: int) -> float:
     """The rotation (radians, counter-clockwise in image coordinates) that turns the animal's
     heading (``origin`` -> ``heading`` bodypart, averaged over ``pose``'s frames) to point up;
     0 when the heading is unknown."""
-    v = np.nanmean(pose[:, heading] - pose[:, origin], axis=0)
-    if not np.isfinite(v).all() or not np.any(v):
+    v = pose[:, heading] - pose[:, origin]
+    v = v[np.isfinite(v).all(axis=1)].mean(axis=0) if np.isfinite(v).all(axis=1).any() else np.zeros(2)
+    if not np.any(v):
         return 0.0
     return float(-np.pi / 2 - np.arctan2(v[1], v[0]))
 
@@ -254,12 +255,12 @@ def _heading_up(pose: np.ndarray, origin: int, heading: int) -> float:
 def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
                motif: int, out_mp4: str | os.PathLike, fps: float, instances: int = 9,
                clip_frames: int = 60, crop: int = 160, min_frames: int = 3, seed: int = 0,
-               heading: tuple[int, int] | None = None) -> int:
+               heading: Mapping[str, tuple[int, int]] | None = None) -> int:
     """One motif's grid movie: up to ``instances`` of its bouts (at least ``min_frames``
     long, a seeded choice over all sessions), each a clip of ``clip_frames`` centred on the
     bout and cropped ``crop`` px around the animal's median position in it, tiled in a
-    square grid; a bout's own frames carry a red border. With ``heading`` (the pose's
-    origin and heading bodypart indices) each clip is turned so the animal points up at the
+    square grid; a bout's own frames carry a red border. With ``heading`` (per session, the
+    pose's origin and heading bodypart indices) each clip is turned so the animal points up at the
     bout's start (its first 5 frames), as keypoint-MoSeq's grid movies are. Returns the
     instances shown (an empty grid, one black frame per clip, when the motif has none).
     """
@@ -277,7 +278,7 @@ def grid_movie(videos: Mapping[str, str], poses: Mapping[str, np.ndarray], label
         middle = (a + b) // 2
         first = max(0, middle - clip_frames // 2)
         centre = np.nanmedian(poses[s][a:b].reshape(-1, 2), axis=0)
-        angle = _heading_up(poses[s][a : min(b, a + 5)], *heading) if heading else 0.0
+        angle = _heading_up(poses[s][a : min(b, a + 5)], *heading[s]) if heading else 0.0
         cos, sin = np.cos(angle), np.sin(angle)
         cap = cv2.VideoCapture(str(videos[s]))
         cap.set(cv2.CAP_PROP_POS_FRAMES, first)
@@ -388,7 +389,7 @@ def grid_movies(segment_h5s: Sequence[str], pose_h5s: Sequence[str], videos: Seq
 
     g = config["segment"]["grid_movies"]
     labels = {s: read_segmentation(p)["labels"] for s, p in zip(sessions, segment_h5s)}
-    poses, heading = {}, None
+    poses, heading = {}, {}
     for s, p in zip(sessions, pose_h5s):
         parts, poses[s], _ = pose_arrays(read_pose_table(p))
         if len(poses[s]) != len(labels[s]):
@@ -398,8 +399,8 @@ def grid_movies(segment_h5s: Sequence[str], pose_h5s: Sequence[str], videos: Seq
             if missing:
                 raise ValueError(f"{p}: embed.align bodypart(s) {', '.join(missing)} not in the pose table, "
                                  "needed to turn the grid movies (segment.grid_movies.rotate)")
-            heading = tuple(parts.index(b) for b in config["embed"]["align"])
+            heading[s] = tuple(parts.index(b) for b in config["embed"]["align"])
     clip = max(1, int(round(g["seconds"] * fps)))
     for motif, out in enumerate(out_mp4s):
         grid_movie(dict(zip(sessions, videos)), poses, labels, motif, out, fps, g["instances"], clip,
-                   g["crop"], g["min_frames"], config["seed"] + motif, heading)
+                   g["crop"], g["min_frames"], config["seed"] + motif, heading or None)

@@ -107,7 +107,7 @@ def test_a_grid_movie_turns_the_animal_to_point_up(tmp_path):
     for rotate in (False, True):
         out = tmp_path / f"g{rotate}.mp4"
         grid_movie({"s": str(video)}, {"s": xy}, {"s": labels}, 0, out, 20.0, instances=1, clip_frames=4,
-                   crop=32, min_frames=3, heading=(0, 1) if rotate else None)
+                   crop=32, min_frames=3, heading={"s": (0, 1)} if rotate else None)
         ok, tile = cv2.VideoCapture(str(out)).read()
         assert ok
         ys, xs = np.nonzero(tile[3:-3, 3:-3].max(axis=2) > 128)  # inside the red border
