@@ -114,8 +114,8 @@ def worker(stage: str, folder: Path, n: int, args: argparse.Namespace) -> dict:
 
     if stage == "kmeans":
         rng = np.random.default_rng(0)
-        lengths = [len(session_features(p, c["embed"])[0]) for p in paths[:1]] * n
-        latents = [rng.normal(size=(m, ZDIMS)).astype(np.float32) for m in lengths]
+        frames = len(session_features(paths[0], c["embed"])[0])  # every session is as long
+        latents = [rng.normal(size=(frames, ZDIMS)).astype(np.float32) for _ in range(n)]
         tic = time.perf_counter()
         model = fit_segmentation(sample_frames(latents, args.max_frames, 0), "kmeans", 5, 0, n_init=15)
         for z in latents:

@@ -63,55 +63,55 @@ def test_the_figures_are_written(tmp_path):
     assert all((tmp_path / f"{n}.png").stat().st_size > 0 for n in "tclp")
 
 
-def test_a_grid_movie_crops_around_the_animal(tmp_path):
-    """A bright square at the pose's position lands in the middle of each tile."""
-    frames, size = 40, 80
-    video = tmp_path / "v.mp4"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (size, size))
-    xy = np.zeros((frames, 1, 2))
-    for t in range(frames):
+def _video_of_squares(path, centres: np.ndarray, size: int = 80) -> str:
+    """A black video with a bright 7x7 square at each frame's (x, y) in ``centres``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (size, size))
+    for x, y in centres:
         img = np.zeros((size, size, 3), np.uint8)
-        x, y = 20 + t, 30
         img[y - 3:y + 4, x - 3:x + 4] = 255
-        xy[t, 0] = (x, y)
         writer.write(img)
     writer.release()
+    return str(path)
+
+
+def _bright_centre(tile: np.ndarray) -> tuple[float, float]:
+    """Median (x, y) of a tile's bright pixels inside its 3-px border."""
+    ys, xs = np.nonzero(tile[3:-3, 3:-3].max(axis=2) > 128)
+    return float(np.median(xs) + 3), float(np.median(ys) + 3)
+
+
+def test_a_grid_movie_crops_around_the_animal(tmp_path):
+    """A bright square at the pose's position lands in the middle of each tile."""
+    frames = 40
+    xy = np.stack([20 + np.arange(frames), np.full(frames, 30)], axis=1)[:, None]
+    video = _video_of_squares(tmp_path / "v.mp4", xy[:, 0])
     labels = np.array([0] * 10 + [1] * 20 + [0] * 10)
-    shown = grid_movie({"s": str(video)}, {"s": xy}, {"s": labels}, 0, tmp_path / "g.mp4", 20.0,
+    shown = grid_movie({"s": video}, {"s": xy.astype(float)}, {"s": labels}, 0, tmp_path / "g.mp4", 20.0,
                        instances=4, clip_frames=6, crop=32, min_frames=3)
     assert shown == 2
     cap = cv2.VideoCapture(str(tmp_path / "g.mp4"))
     ok, grid = cap.read()
     assert ok and grid.shape[:2] == (64, 64) and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
-    tile = grid[:32, :32].max(axis=2)
-    ys, xs = np.nonzero(tile[3:-3, 3:-3] > 128)  # inside the red border
-    assert abs(np.median(xs) + 3 - 16) <= 3 and abs(np.median(ys) + 3 - 16) <= 3
+    x, y = _bright_centre(grid[:32, :32])
+    assert abs(x - 16) <= 3 and abs(y - 16) <= 3
     assert grid[32:, 32:].max() < 30  # fewer bouts than tiles: the rest stays black
 
 
 def test_a_grid_movie_turns_the_animal_to_point_up(tmp_path):
     """With the heading bodyparts, each clip is turned so the animal points up: a bright head
     to the right of the body in the video lies above the tile's centre."""
-    frames, size = 12, 80
-    video = tmp_path / "v.mp4"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (size, size))
-    xy = np.zeros((frames, 2, 2))
-    for t in range(frames):
-        img = np.zeros((size, size, 3), np.uint8)
-        img[37:44, 47:54] = 255  # the head at (50, 40); the body centre at (30, 40)
-        xy[t] = [(30, 40), (50, 40)]
-        writer.write(img)
-    writer.release()
+    frames = 12
+    video = _video_of_squares(tmp_path / "v.mp4", np.tile([50, 40], (frames, 1)))  # the head
+    xy = np.tile(np.array([(30.0, 40.0), (50.0, 40.0)]), (frames, 1, 1))  # body centre, head
     labels = np.zeros(frames, int)
     tiles = {}
     for rotate in (False, True):
         out = tmp_path / f"g{rotate}.mp4"
-        grid_movie({"s": str(video)}, {"s": xy}, {"s": labels}, 0, out, 20.0, instances=1, clip_frames=4,
+        grid_movie({"s": video}, {"s": xy}, {"s": labels}, 0, out, 20.0, instances=1, clip_frames=4,
                    crop=32, min_frames=3, heading={"s": (0, 1)} if rotate else None)
         ok, tile = cv2.VideoCapture(str(out)).read()
         assert ok
-        ys, xs = np.nonzero(tile[3:-3, 3:-3].max(axis=2) > 128)  # inside the red border
-        tiles[rotate] = (np.median(xs) + 3, np.median(ys) + 3)
+        tiles[rotate] = _bright_centre(tile)
     # the crop centres on the points' median, (40, 40): the head 10 px right of it, or up
     assert abs(tiles[False][0] - 26) <= 2 and abs(tiles[False][1] - 16) <= 2
     assert abs(tiles[True][0] - 16) <= 2 and abs(tiles[True][1] - 6) <= 2
