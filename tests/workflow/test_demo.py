@@ -60,6 +60,28 @@ def test_every_stage_writes_its_outputs(demo_run):
                                atol=1e-3)
 
 
+def test_an_nwb_file_per_session(demo_run):
+    """The demo turns export.nwb on: each session's file passes DANDI's inspector and movement
+    reads its pose back equal to the run's DLC tables."""
+    from movement.io import load_poses
+    from nwbinspector import inspect_nwbfile
+
+    w = demo_run.workdir
+    for s in SESSIONS:
+        path = w / f"results/nwb/{s}.nwb"
+        levels = {m.importance.name for m in inspect_nwbfile(nwbfile_path=str(path))}
+        assert not levels & {"CRITICAL", "PYNWB_VALIDATION", "BEST_PRACTICE_VIOLATION", "ERROR"}
+        for key, table in (("PoseEstimation", f"{s}.h5"), ("PoseEstimationFiltered", f"{s}_filtered.h5"),
+                           ("PoseEstimationCalibrated", f"{s}_calibrated.h5")):
+            pose = read_pose_table(w / "results/pose" / table)
+            ds = load_poses.from_nwb_file(path, pose_estimation_key=key)
+            parts = list(pose.columns.get_level_values("bodyparts")[::3])
+            got = ds.position.sel(keypoints=parts).isel(individuals=0).transpose("time", "keypoints", "space")
+            want = pose.drop(columns="likelihood", level="coords").to_numpy().reshape(got.shape)
+            np.testing.assert_array_equal(got.values, want)
+    assert "wrote results/nwb/demo01.nwb" in (w / "logs/export/demo01_nwb.log").read_text()
+
+
 def test_the_motif_views(demo_run):
     """Transitions, community tree, average poses, latent space, the motif table and a grid
     movie per motif (clips cropped around the animal, 2 x 2 of 48 px)."""
@@ -183,16 +205,18 @@ def test_the_report(demo_run, tmp_path):
     assert seen["table_cells"] >= 2 * 10
 
 
+# export_nwb: each session's NWB file holds its pose, face, latents and motifs
 CALIB = {"calibration_sample", "calibration_page", "calibration_points", "calibration_fit",
-         "calibration_smooth", "calibration_demo_check", "summary"}
-FIT = {"calibration_fit", "calibration_smooth", "calibration_demo_check", "summary"}
+         "calibration_smooth", "calibration_demo_check", "summary", "export_nwb"}
+FIT = {"calibration_fit", "calibration_smooth", "calibration_demo_check", "summary", "export_nwb"}
 POSE_CHAIN = {"pose_infer", "pose_filter", "pose_plot", "pose_export", "pose_video",
               "pose_skeleton", "pose_demo_check"} | CALIB
-FILTERED = {"pose_filter", "pose_plot", "pose_export", "pose_skeleton"}
+FILTERED = {"pose_filter", "pose_plot", "pose_export", "pose_skeleton", "export_nwb"}
 VIEWS = {"segment_views", "segment_grid_movies"}
 BEHAVIOUR = {"embed_train", "embed_session", "segment_fit", "segment_session", "segment_usage",
-             "segment_demo_check", "summary"} | VIEWS
-MOTIFS = {"segment_fit", "segment_session", "segment_usage", "segment_demo_check", "summary"} | VIEWS
+             "segment_demo_check", "summary", "export_nwb"} | VIEWS
+MOTIFS = {"segment_fit", "segment_session", "segment_usage", "segment_demo_check", "summary",
+          "export_nwb"} | VIEWS
 # a new demo: new videos (so discovery, a checkpoint: what follows it is planned once it has
 # run) and new labels (so the network)
 NEW_DEMO = {"demo_session", "discover_video", "discover_sessions", "check_labels", "pose_dataset",
@@ -202,12 +226,13 @@ RERUNS = {
     "seed": (1, NEW_DEMO),
     # discovery's table is a checkpoint: what follows it is planned once it has run
     "discover.frame_count_tolerance": (3, {"discover_video", "discover_sessions"}),
-    "face.ncomps": (4, {"face_svd", "face_demo_check", "summary"}),
+    "face.ncomps": (4, {"face_svd", "face_demo_check", "summary", "export_nwb"}),
     "pose.frames.numframes2pick": (7, set()),
     "pose.dataset.training_fraction": (0.5, {"pose_dataset", "pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
     "pose.train.lr": (0.002, {"pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
     "pose.flip_pairs": ([], {"pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
-    "pose.evaluate.pcutoff": (0.5, {"pose_evaluate", "pose_plot", "pose_video", "pose_demo_check", "summary"}),
+    "pose.evaluate.pcutoff": (0.5, {"pose_evaluate", "pose_plot", "pose_video", "pose_demo_check", "summary",
+                                    "export_nwb"}),
     "pose.inference.batch_size": (4, POSE_CHAIN | BEHAVIOUR),
     "pose.inference.save_as": (["csv", "tsv"], {"pose_export"}),
     "pose.inference.likelihood": ("peak", {"pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
@@ -223,8 +248,8 @@ RERUNS = {
     "calibration.error_tolerance_px": (5, FIT),
     "calibration.conf_threshold": (0.2, FIT),
     "embed.pose": ("calibrated", BEHAVIOUR),
-    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video", "pose_skeleton", "segment_views"}),
-    "pose.video.trail": (2, {"pose_video"}),
+    "pose.skeleton": ([["snout", "tailbase"]], {"pose_video", "pose_skeleton", "segment_views", "export_nwb"}),
+    "pose.video.trail": (2, {"pose_video", "export_nwb"}),
     "pose.outliers.epsilon": (10, set()),
     "pose.outliers.skeleton_z": (3, set()),
     "embed.pcutoff": (0.1, BEHAVIOUR),
@@ -235,6 +260,8 @@ RERUNS = {
     "segment.grid_movies.crop": (32, {"segment_grid_movies"}),
     "segment.views": (False, set()),
     "segment.vame_files": (False, set()),
+    "export.nwb.face_masks": (False, {"export_nwb"}),
+    "export.nwb.metadata.subject_id": ("m9", {"export_nwb"}),
 }
 
 
@@ -273,5 +300,6 @@ def test_a_real_rerun_remakes_what_the_plan_says(demo_run):
     assert changed(before, outputs(w)) == {
         *(f"results/face/{s}.{ext}" for s in SESSIONS for ext in ("h5", "png")),
         "results/face/demo_check.tsv", "results/summary.tsv", "results/summary.html",
+        *(f"results/nwb/{s}.nwb" for s in SESSIONS),
         "results/config.yaml"}  # the record of the run's config
     assert "face:\n  chunk_size" in (w / "results/config.yaml").read_text()

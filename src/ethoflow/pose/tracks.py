@@ -1,5 +1,9 @@
-"""Pose a lab already has: an existing DLC pose table per session in place of a network's
+"""Pose a lab already has: an existing pose file per session in place of a network's
 analysis (the ``pose_import`` stage; ``pose.tracks`` or the sample sheet's ``pose`` column).
+
+Read: DeepLabCut tables (``.h5`` with ``df_with_missing``, ``.csv``), SLEAP files (``.slp``,
+or a SLEAP analysis ``.h5``) through ``movement``, and NWB files with ndx-pose
+``PoseEstimation`` (the one named ``PoseEstimation``, else the only one), single animal.
 
 The table is checked against the run -- every bodypart of ``pose.bodyparts`` present (any
 order, extra ones dropped), a row per video frame -- and written as the session's raw pose
@@ -23,7 +27,69 @@ from ethoflow.sessions.discover import video_info
 
 log = logging.getLogger(__name__)
 
-__all__ = ["import_session", "import_tracks"]
+__all__ = ["import_session", "import_tracks", "read_tracks"]
+
+
+def _from_movement(ds, path: Path) -> pd.DataFrame:
+    """A single-animal movement poses dataset as a DLC table."""
+    individuals = [str(i) for i in ds.individuals.values]
+    if len(individuals) != 1:
+        raise FileFormatError(f"{path}: {len(individuals)} animals ({', '.join(individuals)}); "
+                              "ethoflow's pose stages take one animal per session")
+    ds = ds.isel(individuals=0)
+    parts = [str(k) for k in ds.keypoints.values]
+    xy = ds.position.transpose("time", "keypoints", "space").values[..., :2].astype(float)
+    conf = ds.confidence.transpose("time", "keypoints").values.astype(float)
+    scorer = str(ds.attrs.get("source_software") or "imported")
+    return pose_dataframe(xy, conf, parts, scorer)
+
+
+def _is_sleap_analysis(path: Path) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as h5:
+            return "tracks" in h5 and "node_names" in h5
+    except OSError:
+        return False
+
+
+def read_tracks(path: str | os.PathLike) -> pd.DataFrame:
+    """An existing pose file as a DLC table, whichever tool wrote it.
+
+    Parameters
+    ----------
+    path
+        A DeepLabCut table (``.h5``/``.csv``), a SLEAP ``.slp`` or analysis ``.h5``, or an NWB
+        file with ndx-pose ``PoseEstimation``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``(scorer, bodyparts, coords)``, a row per frame.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file: unreadable, or more than one animal.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".nwb":
+        from ethoflow.export.nwb import read_pose_nwb
+
+        return read_pose_nwb(path, "raw", any_single=True)
+    if suffix == ".slp" or (suffix == ".h5" and _is_sleap_analysis(path)):
+        from movement.io import load_poses
+
+        try:
+            ds = load_poses.from_sleap_file(path)
+        except Exception as err:  # noqa: BLE001 (movement and sleap-io raise many kinds)
+            raise FileFormatError(f"{path}: not a readable SLEAP file ({err})") from None
+        return _from_movement(ds, path)
+    return read_pose_table(path)
 
 
 def import_tracks(path: str | os.PathLike, bodyparts: Sequence[str], nframes: int,
@@ -33,7 +99,7 @@ def import_tracks(path: str | os.PathLike, bodyparts: Sequence[str], nframes: in
     Parameters
     ----------
     path
-        DLC ``.h5`` or ``.csv`` (single animal).
+        A pose file :func:`read_tracks` reads (single animal).
     bodyparts
         ``pose.bodyparts``: each must be in the table; they come out in this order.
     nframes
@@ -51,10 +117,10 @@ def import_tracks(path: str | os.PathLike, bodyparts: Sequence[str], nframes: in
     Raises
     ------
     FileFormatError
-        Naming the file: not a single-animal DLC table, a bodypart missing, or a row count
+        Naming the file: not a single-animal pose file, a bodypart missing, or a row count
         that does not match the video.
     """
-    df = read_pose_table(path)
+    df = read_tracks(path)
     scorer = str(df.columns.get_level_values("scorer")[0])
     have = list(dict.fromkeys(df.columns.get_level_values("bodyparts")))
     missing = [b for b in bodyparts if b not in have]

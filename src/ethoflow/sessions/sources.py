@@ -18,18 +18,24 @@ import pandas as pd
 from ethoflow.exceptions import SessionError
 
 __all__ = [
+    "METADATA_COLUMNS",
     "NAME_PATTERN",
     "Session",
     "demo_sessions",
+    "resolve_sessions",
     "sessions_from_globs",
     "sessions_from_sheet",
-    "resolve_sessions",
 ]
 
 #: Session names: safe as file names and as Snakemake wildcard values.
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _NAME_RE = re.compile(rf"^{NAME_PATTERN}$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+#: The sample sheet's optional per-session metadata columns (for the NWB files).
+METADATA_COLUMNS = (
+    "session_description", "session_start_time", "subject_id", "species", "sex", "age",
+    "genotype", "strain", "subject_description", "experimenter", "timestamps",
+)
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,21 @@ class Session:
     pose : str or None
         An existing pose table for the video (DLC ``.h5`` or ``.csv``), if the sample sheet
         names one: the pose stages then take it instead of a network's analysis.
+    metadata : tuple of (str, str)
+        The sample sheet's non-empty metadata cells (:data:`METADATA_COLUMNS`), for the NWB
+        file; :attr:`meta` gives them as a dict.
     """
 
     name: str
     video: str
     face_video: str | None = None
     pose: str | None = None
+    metadata: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """:attr:`metadata` as a dict."""
+        return dict(self.metadata)
 
 
 def safe_name(text: str) -> str:
@@ -139,8 +154,9 @@ def sessions_from_sheet(path: str | os.PathLike) -> list[Session]:
     """Sessions from a tab-separated sample sheet.
 
     Columns: ``session`` (name), ``video`` (path), and optionally
-    ``face_video`` (path, may be empty) and ``pose`` (an existing DLC pose table of the
-    video; may be empty). Relative paths are taken from the working directory. Lines
+    ``face_video`` (path, may be empty), ``pose`` (an existing DLC pose table of the
+    video; may be empty) and the NWB metadata columns :data:`METADATA_COLUMNS`
+    (``timestamps``: a file of one time per frame). Relative paths are taken from the working directory. Lines
     starting with ``#`` are comments.
 
     Raises
@@ -159,10 +175,11 @@ def sessions_from_sheet(path: str | os.PathLike) -> list[Session]:
         raise SessionError(
             f"{path}: missing column(s) {', '.join(missing)}; have {', '.join(sheet.columns)}"
         )
-    unknown = sorted(set(sheet.columns) - {"session", "video", "face_video", "pose"})
+    allowed = ("session", "video", "face_video", "pose", *METADATA_COLUMNS)
+    unknown = sorted(set(sheet.columns) - set(allowed))
     if unknown:
         raise SessionError(
-            f"{path}: unknown column(s) {', '.join(unknown)}; allowed: session, video, face_video, pose"
+            f"{path}: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
         )
     sessions = []
     for i, row in sheet.iterrows():
@@ -172,10 +189,14 @@ def sessions_from_sheet(path: str | os.PathLike) -> list[Session]:
         pose = row.get("pose", "").strip() or None
         if not name or not video:
             raise SessionError(f"{path}, line {line}: session and video must not be empty")
-        for label, file in (("video", video), ("face_video", face), ("pose", pose)):
+        meta = tuple((k, row[k].strip()) for k in METADATA_COLUMNS
+                     if k in sheet.columns and row[k].strip())
+        times = dict(meta).get("timestamps")
+        for label, file in (("video", video), ("face_video", face), ("pose", pose),
+                            ("timestamps", times)):
             if file is not None and not os.path.isfile(file):
                 raise SessionError(f"{path}, line {line}: {label} {file} does not exist")
-        sessions.append(Session(name, video, face, pose))
+        sessions.append(Session(name, video, face, pose, meta))
     if not sessions:
         raise SessionError(f"{path}: the sample sheet lists no session")
     return _check_unique(sessions, str(path))

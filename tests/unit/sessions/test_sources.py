@@ -54,6 +54,22 @@ def test_sheet(tmp_path):
         ("A1", str(v1), str(f1)), ("B2", str(v2), None)]
 
 
+def test_sheet_metadata_columns_travel_with_the_session_and_the_plan(tmp_path):
+    from ethoflow.plan import Plan
+
+    v1, v2 = touch(tmp_path / "v1.mp4"), touch(tmp_path / "v2.mp4")
+    sheet = tmp_path / "sessions.tsv"
+    sheet.write_text("session\tvideo\tsubject_id\tsession_start_time\texperimenter\n"
+                     f"A1\t{v1}\tm1\t2024-03-01T10:00:00+01:00\tDoe, Jane; Roe, Ann\n"
+                     f"B2\t{v2}\tm2\t\t\n")
+    a, b = sessions_from_sheet(sheet)
+    assert a.meta == {"subject_id": "m1", "session_start_time": "2024-03-01T10:00:00+01:00",
+                      "experimenter": "Doe, Jane; Roe, Ann"}
+    assert b.meta == {"subject_id": "m2"}  # empty cells: the config's defaults
+    plan = Plan({s.name: s for s in (a, b)}, "a sheet", "p")
+    assert Plan.from_dict(plan.to_dict()).sessions == plan.sessions
+
+
 @pytest.mark.parametrize(
     "rows, match",
     [
@@ -63,8 +79,10 @@ def test_sheet(tmp_path):
         ("session\tvideo\nA\t{missing}\n", "does not exist"),
         ("session\tvideo\tcamera\nA\t{v}\tx\n", "unknown column"),
         ("session\tvideo\tpose\nA\t{v}\t{missing}\n", "pose .*nope.mp4 does not exist"),
+        ("session\tvideo\ttimestamps\nA\t{v}\t{missing}\n", "timestamps .*nope.mp4 does not exist"),
     ],
-    ids=["duplicate", "unsafe-name", "missing-column", "missing-video", "unknown-column", "missing-pose"],
+    ids=["duplicate", "unsafe-name", "missing-column", "missing-video", "unknown-column", "missing-pose",
+         "missing-timestamps"],
 )
 def test_sheet_errors_name_the_sheet(tmp_path, rows, match):
     v = touch(tmp_path / "v.mp4")
