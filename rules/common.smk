@@ -167,6 +167,12 @@ def get_face_outputs(wildcards):
     return expand("results/face/{session}.h5", session=included_sessions())
 
 
+def get_facemap_proc_outputs(wildcards):
+    if not (config["face"]["enabled"] and config["face"]["facemap_proc"]):
+        return []
+    return expand("results/face/{session}_proc.npy", session=included_sessions())
+
+
 # ---- pose -----------------------------------------------------------------------------
 
 POSE_PROJECT = PLAN.pose_project
@@ -490,5 +496,5 @@ def get_session_outputs(wildcards):
     outputs += faces + [f.replace(".h5", ".png") for f in faces]
     if faces and DEMO:
         outputs.append("results/face/demo_check.tsv")
-    outputs += get_export_outputs(wildcards)
+    outputs += get_facemap_proc_outputs(wildcards) + get_export_outputs(wildcards)
     return outputs

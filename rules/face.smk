@@ -29,3 +29,21 @@ rule face_svd:
         config=settings(*(f"face.{k}" for k in config["face"] if k != "enabled")),
     script:
         "../scripts/face_svd.py"
+
+
+rule face_facemap_proc:
+    input:
+        h5="results/face/{session}.h5",
+        video=get_face_video,
+        record="results/discover/{session}.json",
+    output:
+        "results/face/{session}_proc.npy",
+    log:
+        logfile("face", "{session}_proc"),
+    conda:
+        "../envs/core.yaml"
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(10),
+    script:
+        "../scripts/face_facemap_proc.py"

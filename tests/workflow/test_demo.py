@@ -60,6 +60,18 @@ def test_every_stage_writes_its_outputs(demo_run):
                                atol=1e-3)
 
 
+def test_facemaps_result_file_per_session(demo_run):
+    from ethoflow.face.io import read_face
+
+    w = demo_run.workdir
+    for s in SESSIONS:
+        proc = np.load(w / f"results/face/{s}_proc.npy", allow_pickle=True).item()
+        face = read_face(w / f"results/face/{s}.h5")
+        assert [r["name"] for r in proc["rois"]] == ["whiskers", "mouth", "eye"]
+        np.testing.assert_array_equal(proc["motSVD"][3], face["motSVD"]["eye"])
+        np.testing.assert_array_equal(proc["motion"][0], face["motion"]["full"])
+
+
 def test_an_nwb_file_per_session(demo_run):
     """The demo turns export.nwb on: each session's file passes DANDI's inspector and movement
     reads its pose back equal to the run's DLC tables."""
@@ -226,7 +238,8 @@ RERUNS = {
     "seed": (1, NEW_DEMO),
     # discovery's table is a checkpoint: what follows it is planned once it has run
     "discover.frame_count_tolerance": (3, {"discover_video", "discover_sessions"}),
-    "face.ncomps": (4, {"face_svd", "face_demo_check", "summary", "export_nwb"}),
+    "face.ncomps": (4, {"face_svd", "face_facemap_proc", "face_demo_check", "summary", "export_nwb"}),
+    "face.grey": ("luma", {"face_svd", "face_facemap_proc", "face_demo_check", "summary", "export_nwb"}),
     "pose.frames.numframes2pick": (7, set()),
     "pose.dataset.training_fraction": (0.5, {"pose_dataset", "pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
     "pose.train.lr": (0.002, {"pose_train", "pose_evaluate"} | POSE_CHAIN | BEHAVIOUR),
@@ -298,7 +311,7 @@ def test_a_real_rerun_remakes_what_the_plan_says(demo_run):
     (w / "config/config.yaml").write_text(yaml.safe_dump(config))
     snakemake(w)
     assert changed(before, outputs(w)) == {
-        *(f"results/face/{s}.{ext}" for s in SESSIONS for ext in ("h5", "png")),
+        *(f"results/face/{s}{ext}" for s in SESSIONS for ext in (".h5", ".png", "_proc.npy")),
         "results/face/demo_check.tsv", "results/summary.tsv", "results/summary.html",
         *(f"results/nwb/{s}.nwb" for s in SESSIONS),
         "results/config.yaml"}  # the record of the run's config

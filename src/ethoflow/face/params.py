@@ -67,6 +67,11 @@ class FaceParams:
         centring) from ten runs of 100 frames.
     chunk_size : int
         Frames decoded and processed at a time.
+    grey : {"facemap", "luma"}
+        Grey levels of the frames: ``"facemap"`` as Facemap sees them
+        (``cv2.COLOR_BGR2GRAY`` of the decoded BGR frame, so that values stored under
+        Facemap's names are in Facemap's units); ``"luma"``, the video's luma plane as coded
+        (a limited-range video's black..white is 16..235: motion energy 219/255 of Facemap's).
     """
 
     sbin: int = 4
@@ -77,6 +82,7 @@ class FaceParams:
     svd_frames: int = 2000
     svd_sampling: str = "spread"
     chunk_size: int = 256
+    grey: str = "facemap"
     rois: tuple[ROI, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:

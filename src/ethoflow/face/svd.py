@@ -280,6 +280,11 @@ def _regions(params: FaceParams, binned_shape: tuple[int, int], video: str) -> l
                 f"{video}: ROI {roi.name!r} (x={list(roi.x)}, y={list(roi.y)}) is empty or "
                 f"outside the {wb * params.sbin}x{hb * params.sbin} frame at sbin={params.sbin}"
             )
+        if roi.x[1] > wb * params.sbin or roi.y[1] > hb * params.sbin:
+            log.warning(
+                "%s: ROI %r (x=%s, y=%s) reaches past the last whole %dx%d bin: it is clipped to "
+                "the binned frame's %dx%d pixels", video, roi.name, list(roi.x), list(roi.y),
+                params.sbin, params.sbin, wb * params.sbin, hb * params.sbin)
         regions.append(_Region(roi.name, ys, xs))
     return regions
 
@@ -456,7 +461,9 @@ def process_video(
     tmp_out = out_path.with_name(f".{out_path.name}.tmp")
     stream = _Pass(video, params, int(nframes_expected), Path(tmpdir or out_path.parent))
     try:
-        for ci, chunk in enumerate(iter_frame_chunks(video, params.chunk_size)):
+        for ci, chunk in enumerate(iter_frame_chunks(
+                video, params.chunk_size,
+                gray_levels="bgr" if params.grey == "facemap" else "luma")):
             stream.add(bin_frames(chunk, params.sbin))
             if progress_every and (ci + 1) % progress_every == 0:
                 log.info("%s: %d/%d frames binned", video.name, stream.n, stream.n_expected)

@@ -196,11 +196,49 @@ def _open_for_chunks(path: Path, gray: bool) -> tuple[cv2.VideoCapture, np.ndarr
     return cap, (frame if ok else None)
 
 
+def _bgr_gray_table(path: Path, luma: np.ndarray) -> np.ndarray:
+    """A lookup table from the decoded luma plane to what ``cv2.COLOR_BGR2GRAY`` of the BGR
+    frame gives (Facemap's grey levels), learnt from the first frame.
+
+    A limited-range video (most yuv420p H.264/MPEG-4) codes black..white as luma 16..235 and
+    its BGR conversion stretches that to 0..255 (BT.601: grey = 255/219 (Y - 16); the colour
+    terms nearly cancel in the grey weights); a full-range one (yuvj420p, grey) keeps luma as
+    it is. Each luma level of the first frame maps to the median grey it has there; the other
+    levels follow a line fitted to the frame (or, on a frame of fewer than 16 levels, the
+    better of the two ranges).
+    """
+    cap = _open(path)
+    try:
+        ok, frame = cap.read()
+    finally:
+        cap.release()
+    levels = np.arange(256, dtype=np.float64)
+    full = levels.copy()
+    limited = (levels - 16.0) * 255.0 / 219.0
+    if not ok or frame is None or frame.shape[:2] != luma.shape:
+        return full.astype(np.uint8)
+    y = luma.ravel()
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).ravel().astype(np.float64)
+    present = np.unique(y)
+    if len(present) >= 16:
+        slope, offset = np.polyfit(y.astype(np.float64), grey, 1)
+        table = slope * levels + offset
+    else:
+        errors = [np.abs(np.rint(t[y]) - grey).mean() for t in (full, limited)]
+        table = (full, limited)[int(np.argmin(errors))]
+    order = np.argsort(y, kind="stable")
+    bounds = np.searchsorted(y[order], present)
+    for level, chunk in zip(present, np.split(grey[order], bounds[1:])):
+        table[level] = np.median(chunk)
+    return np.clip(np.rint(table), 0, 255).astype(np.uint8)
+
+
 def iter_frame_chunks(
     path: str | os.PathLike,
     chunk_size: int = 256,
     gray: bool = True,
     queue_size: int = 3,
+    gray_levels: str = "luma",
 ) -> Iterator[np.ndarray]:
     """Yield consecutive chunks of frames, decoded in a background thread.
 
@@ -215,6 +253,11 @@ def iter_frame_chunks(
         else ``cv2.COLOR_BGR2GRAY`` of the BGR frame. Otherwise BGR.
     queue_size
         Decoded chunks buffered ahead of the consumer; bounds memory.
+    gray_levels
+        With ``gray``: ``"luma"`` yields the luma plane as decoded (a limited-range video's
+        black..white is 16..235); ``"bgr"`` maps it to what ``cv2.COLOR_BGR2GRAY`` of the
+        BGR frame gives (0..255: what Facemap and most tools see) with a lookup table, at
+        about the cost of a copy instead of a colour conversion.
 
     Yields
     ------
@@ -240,8 +283,16 @@ def iter_frame_chunks(
                 continue
         return False
 
+    if gray_levels not in ("luma", "bgr"):
+        cap.release()
+        raise ValueError(f"gray_levels {gray_levels!r}: use 'luma' or 'bgr'")
     luma = gray and cap.get(cv2.CAP_PROP_CONVERT_RGB) == 0
     height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    table = None
+    if luma and gray_levels == "bgr" and first is not None:
+        table = _bgr_gray_table(path, first[:height])
+        if np.array_equal(table, np.arange(256)):
+            table = None  # full range: luma is already the grey
 
     def decode() -> None:
         try:
@@ -252,6 +303,8 @@ def iter_frame_chunks(
             while frame is not None:
                 if luma:
                     frame = frame[:height]
+                    if table is not None:
+                        frame = cv2.LUT(frame, table)
                 elif gray:
                     frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
                 if shape is None:

@@ -16,7 +16,8 @@ FACEMAP_KEYS = ["motion", "motSVD", "movSVD", "motMask", "movMask", "motSv", "mo
 
 def reference(video, sbin, ys=slice(None), xs=slice(None)):
     """Exact SVDs of the full motion and movie matrices, computed the slow obvious way."""
-    frames = np.concatenate(list(iter_frame_chunks(video))).astype(np.float64)
+    # the grey levels Facemap sees (face.grey: facemap, the default)
+    frames = np.concatenate(list(iter_frame_chunks(video, gray_levels="bgr"))).astype(np.float64)
     n, h, w = frames.shape
     hb, wb = h // sbin, w // sbin
     binned = frames[:, : hb * sbin, : wb * sbin].reshape(n, hb, sbin, wb, sbin).mean(axis=(2, 4))
@@ -148,6 +149,16 @@ def test_roi_outside_frame_names_video(tiny_video, tmp_path):
     params = FaceParams(sbin=2, rois=(ROI("off", (100, 120), (0, 10)),))
     with pytest.raises(ValueError, match="tiny.mp4: ROI 'off'"):
         process_video(tiny_video, tmp_path / "f.h5", params, nframes_expected=60)
+
+
+def test_roi_past_the_last_whole_bin_is_clipped_with_a_warning(tiny_video, tmp_path, caplog):
+    """64x48 at sbin 5 bins 60x45 pixels: an ROI to x=64 loses its last 4 columns, and says so."""
+    params = FaceParams(sbin=5, ncomps=3, full_frame=False, rois=(ROI("edge", (40, 64), (0, 20)),))
+    with caplog.at_level("WARNING"):
+        out = read_face(process_video(tiny_video, tmp_path / "f.h5", params, nframes_expected=60))
+    assert out["motMask"]["edge"].shape[:2] == (4, 4)
+    assert "ROI 'edge' (x=[40, 64], y=[0, 20]) reaches past the last whole 5x5 bin" in caplog.text
+    assert "60x45 pixels" in caplog.text
 
 
 def test_bin_frames_is_exact_block_sum(rng):

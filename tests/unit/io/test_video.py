@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -58,3 +59,24 @@ def test_chunk_reader_stops_cleanly_when_abandoned(tiny_video):
     it = iter_frame_chunks(tiny_video, chunk_size=4, queue_size=1)
     next(it)
     it.close()  # must not hang on the background thread
+
+
+def test_bgr_grey_levels_are_what_opencv_bgr_to_grey_gives(tiny_video):
+    """gray_levels="bgr" (the face stage's Facemap units) maps the luma plane to the grey of
+    OpenCV's BGR frame (Facemap's reading) to within a level; the luma plane itself is
+    limited range (16..235)."""
+    luma = np.concatenate(list(iter_frame_chunks(tiny_video, 16)))
+    grey = np.concatenate(list(iter_frame_chunks(tiny_video, 16, gray_levels="bgr")))
+    cap = cv2.VideoCapture(str(tiny_video))
+    want = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        want.append(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    cap.release()
+    diff = np.abs(grey.astype(int) - np.stack(want))
+    assert diff.max() <= 1 and (diff == 0).mean() > 0.999, ((diff == 0).mean(), diff.max())
+    assert luma.min() >= 16 and grey.min() < 16  # mp4v writes limited-range yuv420p
+    with pytest.raises(ValueError, match="gray_levels 'rgb'"):
+        next(iter_frame_chunks(tiny_video, 16, gray_levels="rgb"))
