@@ -26,7 +26,13 @@ rule face_svd:
         mem_mb=scaled(4000),
         runtime=scaled(120),
     params:
-        config=settings(*(f"face.{k}" for k in config["face"] if k != "enabled")),
+        config=settings(
+            *(
+                f"face.{k}"
+                for k in config["face"]
+                if k not in ("enabled", "facemap_proc")
+            )
+        ),
     script:
         "../scripts/face_svd.py"
 

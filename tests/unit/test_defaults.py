@@ -16,7 +16,7 @@ DEFAULTS = schema_defaults(load_schema(REPO / "config" / "schemas" / "config.sch
 # (dataclass, its config section, fields that are not config keys, config keys it does not take)
 CASES = [
     (TrainParams, ("pose", "train"), {"seed", "flip_pairs"}, set()),
-    (FaceParams, ("face",), {"rois"}, {"enabled", "rois"}),
+    (FaceParams, ("face",), {"rois"}, {"enabled", "rois", "facemap_proc"}),
     (EmbedParams, ("embed", "model"), {"seed"}, set()),
     (DemoSpec, ("demo",), {"seed", "scorer"}, {"enabled", "outdir", "n_sessions"}),
 ]

@@ -274,6 +274,7 @@ RERUNS = {
     "segment.views": (False, set()),
     "segment.vame_files": (False, set()),
     "export.nwb.face_masks": (False, {"export_nwb"}),
+    "face.facemap_proc": (False, set()),
     "export.nwb.metadata.subject_id": ("m9", {"export_nwb"}),
 }
 

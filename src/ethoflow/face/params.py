@@ -118,14 +118,15 @@ class FaceParams:
 
 
 def params_from_config(face: Mapping) -> FaceParams:
-    """Build :class:`FaceParams` from the config's ``face`` section (``enabled`` ignored).
+    """Build :class:`FaceParams` from the config's ``face`` section (``enabled`` and
+    ``facemap_proc``, which say what the workflow runs, ignored).
 
     Raises
     ------
     ConfigError
         If an ROI's range is empty.
     """
-    face = {k: v for k, v in face.items() if k != "enabled"}
+    face = {k: v for k, v in face.items() if k not in ("enabled", "facemap_proc")}
     rois = tuple(ROI(r["name"], tuple(r["x"]), tuple(r["y"])) for r in face.pop("rois", []))
     for roi in rois:
         if roi.x[1] <= roi.x[0] or roi.y[1] <= roi.y[0]:
