@@ -551,10 +551,13 @@ def read_pose_nwb(path: str | os.PathLike, kind: str = "raw", any_single: bool =
     if not path.is_file():
         raise FileFormatError(f"{path}: file not found")
     name = POSE_NAMES.get(kind, kind)
+    io = None
     try:
         io = NWBHDF5IO(str(path), "r")
         nwb = io.read()
     except Exception as err:  # noqa: BLE001 (h5py and hdmf raise many kinds for a non-NWB file)
+        if io is not None:
+            io.close()
         raise FileFormatError(f"{path}: not a readable NWB file ({err})") from None
     with io:
         module = nwb.processing.get("behavior")
