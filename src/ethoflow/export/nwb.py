@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -213,27 +214,42 @@ def _relative(path: str, out: Path) -> str:
     return os.path.relpath(os.path.abspath(path), os.path.abspath(out.parent))
 
 
-def _video_series(name: str, record: Mapping, out: Path, description: str,
-                  times: np.ndarray | None = None):
+class _Clock:
+    """The times of one video's frames, for every series sampled at them: the frame rate, or
+    per-frame timestamps, which the first series stores and the others link to."""
+
+    def __init__(self, fps: float, nframes: int, times: np.ndarray | None = None) -> None:
+        self.fps, self.nframes, self.times = float(fps), int(nframes), times
+        self.first = None
+
+    def check(self, n: int, what: str) -> None:
+        if n != self.nframes:
+            raise FileFormatError(f"{what}: {n} rows, but the video has {self.nframes} frames")
+
+    def kwargs(self) -> dict:
+        if self.times is None:
+            return {"rate": self.fps, "starting_time": 0.0}
+        return {"timestamps": self.first if self.first is not None else self.times}
+
+    def took(self, series):
+        if self.times is not None and self.first is None:
+            self.first = series
+        return series
+
+
+def _video_series(name: str, record: Mapping, out: Path, description: str, clock: _Clock):
     from pynwb.image import ImageSeries
 
     return ImageSeries(
         name=name, description=description, external_file=[_relative(record["path"], out)],
         starting_frame=[0], format="external", dimension=[int(record["width"]),
                                                           int(record["height"])],
-        unit="n.a.", num_samples=int(record["nframes"]),
-        **_time_kwargs(float(record["fps"]), times),
+        unit="n.a.", num_samples=int(record["nframes"]), **clock.kwargs(),
     )
 
 
-def _time_kwargs(fps: float, times: np.ndarray | None, first=None) -> dict:
-    if times is None:
-        return {"rate": float(fps), "starting_time": 0.0}
-    return {"timestamps": first if first is not None else times}
-
-
 def _pose_estimation(kind: str, table_path: str, bodyparts: Sequence[str], skeleton,
-                     source_video, fps: float, times: np.ndarray | None, nframes: int):
+                     source_video, clock: _Clock):
     from ndx_pose import PoseEstimation, PoseEstimationSeries
 
     from ethoflow.io.dlc import pose_arrays, read_pose_table
@@ -243,22 +259,19 @@ def _pose_estimation(kind: str, table_path: str, bodyparts: Sequence[str], skele
         _, xy, likelihood = pose_arrays(df, list(bodyparts))
     except FileFormatError as err:
         raise FileFormatError(f"{table_path}: {err}") from None
-    if len(xy) != nframes:
-        raise FileFormatError(f"{table_path}: {len(xy)} rows, but the video has {nframes} frames")
+    clock.check(len(xy), table_path)
     if likelihood is None:
         raise FileFormatError(f"{table_path}: no likelihood column (a labels table, not pose)")
     scorer = str(df.columns.get_level_values("scorer")[0])
-    series, first = [], None
+    series = []
     for j, part in enumerate(bodyparts):
-        s = PoseEstimationSeries(
+        series.append(clock.took(PoseEstimationSeries(
             name=part, description=f"{part}: {_POSE_WORDS[kind]}", data=xy[:, j],
             unit="pixels", reference_frame=_REFERENCE_FRAME, confidence=likelihood[:, j],
             confidence_definition="likelihood: the peak of the network's heatmap (0-1), as in "
                                   "DeepLabCut",
-            **_time_kwargs(fps, times, first),
-        )
-        first = first if first is not None else (s if times is not None else None)
-        series.append(s)
+            **clock.kwargs(),
+        )))
     return PoseEstimation(
         name=POSE_NAMES[kind], pose_estimation_series=series,
         description=f"{_POSE_WORDS[kind].capitalize()}, from {Path(table_path).name}.",
@@ -267,8 +280,7 @@ def _pose_estimation(kind: str, table_path: str, bodyparts: Sequence[str], skele
     )
 
 
-def _face(module, face_h5: str, fps: float, times: np.ndarray | None, nframes: int,
-          masks: bool) -> None:
+def _face(module, face_h5: str, clock: _Clock, masks: bool) -> None:
     from hdmf.common import DynamicTable, VectorData
     from pynwb import TimeSeries
     from pynwb.base import Images
@@ -280,18 +292,11 @@ def _face(module, face_h5: str, fps: float, times: np.ndarray | None, nframes: i
     face = read_face(face_h5)
     names = [r["name"] for r in face["rois"]]
     sbin = face["sbin"]
-    first = None
 
     def series(name: str, data: np.ndarray, description: str, unit: str):
-        nonlocal first
-        if len(data) != nframes:
-            raise FileFormatError(f"{face_h5}: {name} has {len(data)} frames, the session "
-                                  f"{nframes}")
-        s = TimeSeries(name=name, data=data, unit=unit, description=description,
-                       **_time_kwargs(fps, times, first))
-        if times is not None and first is None:
-            first = s
-        return s
+        clock.check(len(data), f"{face_h5} ({name})")
+        return clock.took(TimeSeries(name=name, data=data, unit=unit, description=description,
+                                     **clock.kwargs()))
 
     parts = {
         "FaceMotionEnergy": ("motion", ("motion energy of ROI {roi}: the summed absolute "
@@ -348,23 +353,16 @@ def _face(module, face_h5: str, fps: float, times: np.ndarray | None, nframes: i
                                              description="average binned motion energy")]))
 
 
-def _behaviour(module, fps: float, times: np.ndarray | None, nframes: int,
-               embedding_h5: str | None, segmentation_h5: str | None) -> None:
+def _behaviour(module, clock: _Clock, embedding_h5: str | None,
+               segmentation_h5: str | None) -> None:
     from pynwb import TimeSeries
 
     from ethoflow.behaviour.io import read_embedding, read_segmentation
 
-    first = None
-
     def add(name: str, data: np.ndarray, description: str, path: str):
-        nonlocal first
-        if len(data) != nframes:
-            raise FileFormatError(f"{path}: {len(data)} frames, the session {nframes}")
-        s = TimeSeries(name=name, data=data, unit="n.a.", description=description,
-                       **_time_kwargs(fps, times, first))
-        if times is not None and first is None:
-            first = s
-        module.add(s)
+        clock.check(len(data), path)
+        module.add(clock.took(TimeSeries(name=name, data=data, unit="n.a.",
+                                         description=description, **clock.kwargs())))
 
     if embedding_h5:
         emb = read_embedding(embedding_h5)
@@ -429,8 +427,9 @@ def write_session_nwb(
 
     out = Path(path)
     video = record["video"]
-    fps, nframes = float(video["fps"]), int(video["nframes"])
-    times = _timestamps(metadata.get("timestamps"), nframes, session)
+    nframes = int(video["nframes"])
+    clock = _Clock(video["fps"], nframes,
+                   _timestamps(metadata.get("timestamps"), nframes, session))
     start = metadata["session_start_time"]
     nwb = NWBFile(
         session_description=metadata["session_description"],
@@ -448,15 +447,20 @@ def write_session_nwb(
                           genotype=metadata.get("genotype"), strain=metadata.get("strain"),
                           description=metadata.get("subject_description"))
         nwb.subject = subject
-    source = _video_series("video", video, out, "the behaviour video (external file)", times)
+    source = _video_series("video", video, out, "the behaviour video (external file)", clock)
     nwb.add_acquisition(source)
-    if record.get("face_video") and record["face_video"]["path"] != video["path"]:
-        nwb.add_acquisition(_video_series("face_video", record["face_video"], out,
-                                          "the face video (external file)"))
+    face_video = record.get("face_video") or video
+    # the face video's own frames, unless it is the behaviour video or has as many frames
+    face_clock = (clock if face_video["path"] == video["path"]
+                  or int(face_video["nframes"]) == nframes and clock.times is not None
+                  else _Clock(face_video["fps"], face_video["nframes"]))
+    if face_video["path"] != video["path"]:
+        nwb.add_acquisition(_video_series("face_video", face_video, out,
+                                          "the face video (external file)", face_clock))
     labelled = None
     if labeled_video:
         labelled = _video_series("labeled_video", {**video, "path": labeled_video}, out,
-                                 "the behaviour video with the raw pose drawn on it", times)
+                                 "the behaviour video with the raw pose drawn on it", clock)
         nwb.add_acquisition(labelled)
     module = nwb.create_processing_module("behavior", "ethoflow's pose, face motion and "
                                                       "behaviour results")
@@ -467,17 +471,13 @@ def write_session_nwb(
         module.add(Skeletons(skeletons=[skel]))
         for kind in ("raw", "filtered", "calibrated"):
             if poses.get(kind):
-                pe = _pose_estimation(kind, poses[kind], bodyparts, skel, source, fps, times,
-                                      nframes)
+                pe = _pose_estimation(kind, poses[kind], bodyparts, skel, source, clock)
                 if kind == "raw" and labelled is not None:
                     pe.labeled_video = labelled
                 module.add(pe)
     if face_h5:
-        face_fps = float((record.get("face_video") or video)["fps"])
-        face_frames = int((record.get("face_video") or video)["nframes"])
-        _face(module, face_h5, face_fps, times if face_frames == nframes else None,
-              face_frames, face_masks)
-    _behaviour(module, fps, times, nframes, embedding_h5, segmentation_h5)
+        _face(module, face_h5, face_clock, face_masks)
+    _behaviour(module, clock, embedding_h5, segmentation_h5)
     with atomic_path(out) as tmp, NWBHDF5IO(str(tmp), "w") as io:
         io.write(nwb)
     log.info("%s: wrote %s", session, out)
@@ -502,8 +502,6 @@ def export_session(session: str, inputs: Mapping[str, str], output: str | os.Pat
     sheet_meta
         The session's metadata cells from the sample sheet.
     """
-    import json
-
     nwb_cfg = config["export"]["nwb"]
     meta = session_metadata(session, nwb_cfg["metadata"], sheet_meta)
     record_path = inputs["record"]

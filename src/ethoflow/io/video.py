@@ -269,6 +269,8 @@ def iter_frame_chunks(
     VideoError
         If the file cannot be opened, or a frame's size differs from the first.
     """
+    if gray_levels not in ("luma", "bgr"):
+        raise ValueError(f"gray_levels {gray_levels!r}: use 'luma' or 'bgr'")
     path = Path(path)
     cap, first = _open_for_chunks(path, gray)
     q: queue.Queue = queue.Queue(maxsize=queue_size)
@@ -283,9 +285,6 @@ def iter_frame_chunks(
                 continue
         return False
 
-    if gray_levels not in ("luma", "bgr"):
-        cap.release()
-        raise ValueError(f"gray_levels {gray_levels!r}: use 'luma' or 'bgr'")
     luma = gray and cap.get(cv2.CAP_PROP_CONVERT_RGB) == 0
     height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     table = None
