@@ -464,10 +464,22 @@ def get_nwb_inputs(wildcards):
     return inputs
 
 
+DATAJOINT_ON = config["export"]["datajoint"]["enabled"]
+
+
+def get_datajoint_inputs(wildcards):
+    """What a session puts in the database: what its NWB file holds but the labelled video."""
+    inputs = get_nwb_inputs(wildcards)
+    inputs.pop("labeled_video", None)
+    return inputs
+
+
 def get_export_outputs(wildcards):
-    if not NWB_ON:
-        return []
-    return expand("results/nwb/{session}.nwb", session=included_sessions())
+    sessions = included_sessions()
+    out = expand("results/nwb/{session}.nwb", session=sessions) if NWB_ON else []
+    if DATAJOINT_ON:
+        out += expand("results/datajoint/{session}.json", session=sessions)
+    return out
 
 
 # ---- all ----------------------------------------------------------------------------

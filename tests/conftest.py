@@ -1,5 +1,6 @@
 """Shared fixtures: tiny videos made on the fly, a seeded rng, the shared data folder."""
 
+import os
 from pathlib import Path
 
 import cv2
@@ -55,3 +56,19 @@ def openfield_video() -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available")
     return path
+
+
+@pytest.fixture(scope="session")
+def mariadb():
+    """A real MariaDB server for the session (tests/mariadb_server.py); skips where MariaDB is
+    not installed, fails under CI (CI=true), which must run the DataJoint tests."""
+    from tests import mariadb_server
+
+    why_not = mariadb_server.available()
+    if why_not:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the DataJoint tests: {why_not}")
+        pytest.skip(why_not)
+    server = mariadb_server.start()
+    yield server
+    mariadb_server.stop(server.folder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -62,12 +63,13 @@ def merge(base: dict, overrides: dict) -> dict:
     return out
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600
-              ) -> subprocess.CompletedProcess:
-    """``snakemake --cores 2 ARGS`` with the repository's Snakefile in ``workdir``."""
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``snakemake --cores 2 ARGS`` with the repository's Snakefile in ``workdir`` (``env``:
+    variables added to this process's environment)."""
     cmd = [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          cwd=workdir, timeout=timeout)
+                          cwd=workdir, timeout=timeout, env={**os.environ, **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-6000:]}")
     return proc

@@ -4,7 +4,10 @@ matrix); one real rerun."""
 
 from __future__ import annotations
 
+import json
 import shutil
+
+import cv2
 
 import numpy as np
 import pandas as pd
@@ -12,7 +15,9 @@ import pytest
 import yaml
 
 from ethoflow.behaviour.io import read_embedding, read_segmentation, vame_names
+from ethoflow.face.io import read_face
 from ethoflow.io.dlc import read_pose_table
+from tests.conftest import write_video
 from tests.workflow.helpers import changed, outputs, planned_rules, planned_rules_many, snakemake
 
 SEGMENT = "results/segment/kmeans-3"
@@ -92,6 +97,63 @@ def test_an_nwb_file_per_session(demo_run):
             want = pose.drop(columns="likelihood", level="coords").to_numpy().reshape(got.shape)
             np.testing.assert_array_equal(got.values, want)
     assert "wrote results/nwb/demo01.nwb" in (w / "logs/export/demo01_nwb.log").read_text()
+
+
+def test_results_into_a_real_database(demo_run, mariadb, tmp_path):
+    """export.datajoint on (a copy of the run, a real MariaDB; the password only in DJ_PASS):
+    one ingestion job per session, rows in element-facemap's tables and ours; a second run does
+    nothing; after one session's face video is edited, its rows hold the new results, the
+    other's are as they were, and no table gains rows (the shared calibration and VAE rerun,
+    so both sessions are ingested again: replaced, not added)."""
+    import datajoint as dj
+
+    from ethoflow.datajoint import connect, declare
+
+    w = tmp_path / "run"
+    shutil.copytree(demo_run.workdir, w, symlinks=True)
+    override = tmp_path / "datajoint.yaml"
+    override.write_text(yaml.safe_dump({"export": {"datajoint": {"enabled": True,
+                                                                 "schema_prefix": "demo_"}}}))
+    run = ("--configfile", str(override))
+    assert planned_rules(w, *run) == {"export_datajoint"}
+    snakemake(w, *run, env=mariadb.env())
+    dj.config["database.password"] = mariadb.password
+    pipeline = declare(connect({"host": mariadb.host, "port": mariadb.port,
+                                "user": mariadb.user}), "demo_")
+
+    def rows():
+        return {name: len(table()) for name, table in pipeline.session_tables().items()}
+
+    first = rows()
+    print("rows after ingesting the demo:", first)
+    receipts = {s: json.loads((w / f"results/datajoint/{s}.json").read_text())["rows"]
+                for s in SESSIONS}
+    assert {k: sum(r.get(k, 0) for r in receipts.values()) for k in first} == first
+    assert first["Session"] == 2 and first["FacialSignal.Region"] == 2 * 4
+    assert first["PoseEstimation"] == 2 * 3 and first["MotifSegmentation.Motif"] == 2 * 3
+    motion = (pipeline.FacialSignal.Region & {"session": "demo02", "roi_name": "whiskers"}
+              ).fetch1("motion")
+    np.testing.assert_array_equal(motion, read_face(w / "results/face/demo02.h5")["motion"]["whiskers"])
+    assert "Nothing to be done" in snakemake(w, *run, env=mariadb.env()).stdout
+
+    def motion(session):
+        return (pipeline.FacialSignal.Region & {"session": session, "roi_name": "full"}
+                ).fetch1("motion")
+
+    before = {s: motion(s) for s in SESSIONS}
+    face = w / "demo/face/demo01.mp4"
+    cap = cv2.VideoCapture(str(face))
+    frames = np.array([f for ok, f in iter(cap.read, (False, None)) if ok])
+    cap.release()
+    frames[:, :16, :16] = 255 - frames[:, :16, :16]  # an edited face video, same frames
+    write_video(face, frames)
+    snakemake(w, *run, env=mariadb.env())
+    assert rows() == first  # replaced, not added
+    new = read_face(w / "results/face/demo01.h5")["motion"]["full"]
+    assert not np.array_equal(new, before["demo01"])
+    np.testing.assert_array_equal(motion("demo01"), new)
+    np.testing.assert_array_equal(motion("demo02"), before["demo02"])
+    pipeline.connection.close()
 
 
 def test_the_motif_views(demo_run):
@@ -274,6 +336,8 @@ RERUNS = {
     "segment.views": (False, set()),
     "segment.vame_files": (False, set()),
     "export.nwb.face_masks": (False, {"export_nwb"}),
+    "export.datajoint.enabled": (True, {"export_datajoint"}),
+    "export.datajoint.schema_prefix": ("lab_", set()),  # read only when it is on
     "face.facemap_proc": (False, set()),
     "export.nwb.metadata.subject_id": ("m9", {"export_nwb"}),
 }
