@@ -28,7 +28,11 @@ How it differs from Facemap, on purpose:
   decomposition; otherwise the binned frames, spilled to a temporary file
   during decoding, are projected onto the masks in a second pass, chunk by
   chunk, straight into the output file. Peak memory is bounded by
-  ``svd_frames`` and ``chunk_size``, not by the video's length.
+  ``svd_frames`` and ``chunk_size``, not by the video's length: the sampled
+  rows are kept as the binned frames' integer sums (uint16), converted to
+  float a band of pixels at a time; where the sampled frames come in runs (Facemap's
+  sampling, or a short video) motion rows are made from the stored frames
+  instead of being stored too; decoding is capped at 32 MB of frames a chunk.
 - Each mask's sign is fixed so that its largest-magnitude pixel is positive,
   so reruns give identical files.
 - ``svd_sampling="facemap"`` instead reproduces Facemap 1.0.8's choices (its
@@ -41,6 +45,7 @@ copies of frame 1's, as Facemap does for the projections.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -139,7 +144,7 @@ def _sample_frames(nframes: int, svd_frames: int, sampling: str = "spread") -> n
 class _Gram:
     """Gram matrix of one region's sampled rows, accumulated chunk by chunk.
 
-    Rows are stored minus a fixed ``shift`` (the first chunk's mean), which
+    Rows are read minus a fixed ``shift`` (the first chunk's mean), which
     keeps float32 accumulation accurate; the exact centring on the final
     mean is applied algebraically in :meth:`solve`. Whichever side of the
     data is smaller is used: rows x rows (frames) or pixels x pixels.
@@ -154,20 +159,30 @@ class _Gram:
         self.g = np.zeros((size, size), np.float32)
         self.colsum = np.zeros(p, np.float64)
 
-    def _rows(self, store: np.ndarray, i0: int, i1: int) -> np.ndarray:
-        return store[i0:i1, self.ys, self.xs].reshape(i1 - i0, -1)
+    def bands(self, nrows: int) -> list[tuple[slice, slice]]:
+        """Bands of image rows of the region whose ``nrows`` sampled rows take at most
+        :data:`CONVERT_BYTES` as float32: ``(y slice, slice of the flattened pixels)``."""
+        width = self.xs.stop - self.xs.start
+        step = max(1, CONVERT_BYTES // (4 * max(nrows, 1) * width))
+        y0 = self.ys.start
+        return [(slice(y, min(y + step, self.ys.stop)),
+                 slice((y - y0) * width, (min(y + step, self.ys.stop) - y0) * width))
+                for y in range(y0, self.ys.stop, step)]
 
-    def update(self, store: np.ndarray, i0: int, i1: int) -> None:
+    def update(self, sample: _Sample, i0: int, i1: int) -> None:
         """Add stored rows ``i0:i1`` (all earlier rows already added)."""
-        new = self._rows(store, i0, i1)
-        self.colsum += new.sum(axis=0, dtype=np.float64)
-        if self.rows_side:
-            self.g[i0:i1, :i1] = new @ self._rows(store, 0, i1).T
-        else:
+        if not self.rows_side:  # few pixels: the new rows whole
+            new = sample.rows(self.ys, self.xs, i0, i1)
+            self.colsum += new.sum(axis=0, dtype=np.float64)
             self.g += new.T @ new
+            return
+        for ys, pix in self.bands(i1):  # a band of pixels of every row so far, converted once
+            rows = sample.rows(ys, self.xs, 0, i1)
+            self.colsum[pix] += rows[i0:i1].sum(axis=0, dtype=np.float64)
+            self.g[i0:i1, :i1] += rows[i0:i1] @ rows.T
 
     def solve(
-        self, store: np.ndarray, d: np.ndarray, k: int, segments: np.ndarray | None = None
+        self, sample: _Sample, d: np.ndarray, k: int, segments: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Leading components of the stored rows centred on ``shift + d``.
 
@@ -191,16 +206,38 @@ class _Gram:
         n, p = self.n_rows, self.n_pix
         k = int(min(k, n, p))
         d = d.astype(np.float32)
-        x = self._rows(store, 0, n)
+
+        bands = self.bands(n)
+
+        def band(ys: slice, pix: slice, centred: bool) -> np.ndarray:
+            rows = sample.rows(ys, self.xs, 0, n)
+            if centred:
+                rows -= d[pix]
+            return rows
+
+        def times(right: np.ndarray, centred: bool = False) -> np.ndarray:
+            """X @ right (X - 1d' if centred), summed over bands of pixels."""
+            out = np.zeros((n, *right.shape[1:]), np.float32)
+            for ys, pix in bands:
+                out += band(ys, pix, centred) @ right[pix]
+            return out
+
+        def centred_transposed_times(left: np.ndarray) -> np.ndarray:
+            """(X - 1d')' @ left, a band of pixels at a time."""
+            out = np.empty((p, left.shape[1]), np.float32)
+            for ys, pix in bands:
+                out[pix] = band(ys, pix, True).T @ left
+            return out
+
         if self.rows_side:
             g = np.tril(self.g)
             g += np.tril(self.g, -1).T
-            r = x @ d
+            r = times(d)
             g -= r[:, None]
             g -= r[None, :]
             g += np.float32(d @ d)
             # remove each row's mean over pixels: Gram of X P, P = I - 11'/p
-            rs = x.sum(axis=1) - d.sum()
+            rs = times(np.ones(p, np.float32)) - d.sum()
             g -= np.outer(rs, rs) / np.float32(p)
             merged = segments is not None and len(np.unique(segments)) > 1
             if merged:
@@ -211,10 +248,10 @@ class _Gram:
                 w, vecs = w[::-1], np.ascontiguousarray(vecs[:, ::-1])
             sv = np.sqrt(np.clip(w, 0, None)).astype(np.float32)
             safe = np.where(sv > sv[0] * 1e-6, sv, np.inf) if k else sv
-            masks = x.T @ vecs - np.outer(d, vecs.sum(axis=0))
+            masks = centred_transposed_times(vecs)
             masks -= masks.mean(axis=0)
             masks /= safe
-            proj = x @ masks - d @ masks if merged else vecs * sv
+            proj = times(masks, centred=True) if merged else vecs * sv
         else:
             s = self.colsum.astype(np.float32)
             c = self.g - np.outer(s, d) - np.outer(d, s) + np.float32(n) * np.outer(d, d)
@@ -224,11 +261,12 @@ class _Gram:
             w, masks = linalg.eigh(c, subset_by_index=[p - k, p - 1], driver="evr")
             w, masks = w[::-1], np.ascontiguousarray(masks[:, ::-1])
             sv = np.sqrt(np.clip(w, 0, None)).astype(np.float32)
-            proj = x @ masks - d @ masks
-        idx = np.abs(masks).argmax(axis=0)
+            proj = times(masks, centred=True)
+        idx = [int(np.abs(masks[:, j]).argmax()) for j in range(k)]  # no |masks| copy
         sign = np.sign(masks[idx, np.arange(k)])
         sign[sign == 0] = 1
-        masks = np.ascontiguousarray(masks * sign, dtype=np.float32)
+        masks = masks.astype(np.float32, copy=False)
+        masks *= sign.astype(np.float32)  # in place: a mask of the whole frame is large
         proj = np.ascontiguousarray(proj * sign, dtype=np.float32)
         return masks, sv, proj
 
@@ -289,26 +327,86 @@ def _regions(params: FaceParams, binned_shape: tuple[int, int], video: str) -> l
     return regions
 
 
-class _Sample:
-    """The rows of one kind (motion or movie) that enter the SVD, stored as they stream by."""
+#: Sampled rows are converted to float32 this many bytes at a time (a band of image rows of
+#: every sampled row): the temporaries of the SVD stay small whatever the frame size.
+CONVERT_BYTES = 32 << 20
+#: New sampled rows wait until there are this many before they are added to the Gram
+#: matrices (each addition reads every earlier row again).
+GRAM_BATCH = 256
+
+
+class _FrameStore:
+    """Rows the SVD samples read, kept as integer block sums (uint16: exact, half the memory
+    of float32), by frame: binned frames, or a kind's own motion rows."""
 
     def __init__(self, frames: np.ndarray, binned_shape: tuple[int, int]) -> None:
-        self.frames = frames  # sorted frame indices
-        self.store = np.empty((len(frames), *binned_shape), np.float32)
-        self.shift: np.ndarray | None = None
+        self.frames = frames  # sorted, unique
+        self.data = np.empty((len(frames), *binned_shape), np.uint16)
 
-    def add(self, first_frame: int, data: np.ndarray, regions: list[_Region], kind: str) -> None:
-        """Take the sampled rows of ``data``, whose row 0 is frame ``first_frame``."""
-        lo, hi = np.searchsorted(self.frames, [first_frame, first_frame + len(data)])
+    def positions(self, frames: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.frames, frames)
+
+    def add(self, first_frame: int, binned: np.ndarray) -> None:
+        """Keep the needed frames of ``binned``, whose row 0 is frame ``first_frame``."""
+        lo, hi = np.searchsorted(self.frames, [first_frame, first_frame + len(binned)])
+        if hi > lo:
+            np.take(binned, self.frames[lo:hi] - first_frame, axis=0, out=self.data[lo:hi])
+
+
+class _Sample:
+    """The rows of one kind (motion or movie) that enter the SVD, read from a
+    :class:`_FrameStore` a band of pixels at a time: scaled to grey levels and minus a fixed ``shift``
+    (the first chunk's mean, which keeps float32 sums accurate).
+
+    With ``derived``, motion rows are not stored but made from the binned frames (the absolute
+    difference of a frame and the one before): with Facemap's runs of consecutive frames the
+    motion rows need almost no frame the movie rows do not, so one store serves both kinds
+    (half the memory of a store per kind, for some time spent remaking the rows).
+    """
+
+    def __init__(self, kind: str, frames: np.ndarray, store: _FrameStore,
+                 scale: np.float32, derived: bool = False) -> None:
+        self.kind, self.frames, self.store, self.scale = kind, frames, store, scale
+        self.pos = store.positions(frames)
+        self.before = store.positions(frames - 1) if derived else None
+        self.shift: np.ndarray | None = None
+        self.added = self.ready = 0  # rows in the Gram matrices; rows readable
+
+    def rows(self, ys: slice, xs: slice, i0: int, i1: int) -> np.ndarray:
+        """Rows ``i0:i1`` of the region ``ys, xs``, flattened, scaled, minus ``shift``."""
+        data = self.store.data
+        block = data[self.pos[i0:i1], ys, xs]
+        if self.before is not None:  # |frame - previous frame|, in uint16 without overflow
+            previous = data[self.before[i0:i1], ys, xs]
+            np.maximum(block, previous, out=block)
+            block -= np.minimum(data[self.pos[i0:i1], ys, xs], previous)
+        block = block.astype(np.float32).reshape(i1 - i0, -1)
+        block *= self.scale
+        block -= self.shift[ys, xs].reshape(1, -1)
+        return block
+
+    def update(self, first_frame: int, rows: np.ndarray, regions: list[_Region]) -> None:
+        """``rows`` (uint16) are this kind's rows for frames ``first_frame`` on, now readable
+        from the store: add the sampled ones to each region's Gram matrix, once
+        :data:`GRAM_BATCH` of them are waiting (each update reads every earlier row again)."""
+        lo, hi = np.searchsorted(self.frames, [first_frame, first_frame + len(rows)])
         if hi == lo:
             return
         if self.shift is None:
-            self.shift = data.mean(axis=0, dtype=np.float64).astype(np.float32)
-        np.subtract(data[self.frames[lo:hi] - first_frame], self.shift, out=self.store[lo:hi])
+            self.shift = (rows.mean(axis=0, dtype=np.float64) * self.scale).astype(np.float32)
+        self.ready = hi
+        if self.ready - self.added >= GRAM_BATCH:
+            self.flush(regions)
+
+    def flush(self, regions: list[_Region]) -> None:
+        """Add the rows still waiting to each region's Gram matrix."""
+        if self.ready == self.added:
+            return
         # one BLAS thread while streaming: the decoder thread needs the other core
         with threadpool_limits(1):
             for r in regions:
-                r.grams[kind].update(self.store, lo, hi)
+                r.grams[self.kind].update(self, self.added, self.ready)
+        self.added = self.ready
 
 
 class _Pass:
@@ -334,6 +432,8 @@ class _Pass:
         self.spill_path: Path | None = None
         self.regions: list[_Region] = []
         self.samples: dict[str, _Sample] = {}
+        self.store: _FrameStore | None = None  # binned frames
+        self.motion_store: _FrameStore | None = None  # motion rows, where not derived
         self.n = 0
         self.prev: np.ndarray | None = None
 
@@ -345,8 +445,20 @@ class _Pass:
         self.sum_frame = np.zeros(binned_shape, np.int64)
         self.sum_motion = np.zeros(binned_shape, np.int64)
         rows = {"mov": self.frames, "mot": self.frames[self.frames >= 1]}  # frame 0 has no motion
-        for kind in self.params.kinds:
-            self.samples[kind] = _Sample(rows[kind], binned_shape)
+        kinds = self.params.kinds
+        # motion rows from the stored frames where they need few frames the movie rows do not
+        derive = ("mot" in kinds and "mov" in kinds
+                  and len(np.setdiff1d(rows["mot"] - 1, rows["mov"])) <= len(rows["mot"]) // 4)
+        if "mov" in kinds:
+            frames = np.union1d(rows["mov"], rows["mot"] - 1) if derive else rows["mov"]
+            self.store = _FrameStore(frames, binned_shape)
+            self.samples["mov"] = _Sample("mov", rows["mov"], self.store, self.scale)
+        if "mot" in kinds:
+            if not derive:
+                self.motion_store = _FrameStore(rows["mot"], binned_shape)
+            self.samples["mot"] = _Sample("mot", rows["mot"], self.motion_store or self.store,
+                                          self.scale, derived=derive)
+        for kind in kinds:
             for r in self.regions:
                 r.grams[kind] = _Gram(len(rows[kind]), r.ys, r.xs)
         if not self.all_frames:
@@ -367,6 +479,8 @@ class _Pass:
         n, m = self.n, len(b)
         if n + m > self.n_expected:
             raise VideoError(self.video, f"decodes more than the {self.n_expected} frames discovery counted")
+        if self.store is not None:  # first: the samples below read it
+            self.store.add(n, b)
         self._sum(self.sum_frame, b, n, self.mean_frames)
         with_prev = b if self.prev is None else np.concatenate([self.prev[None], b])
         motion = cv2.absdiff(with_prev[1:], with_prev[:-1])
@@ -375,11 +489,12 @@ class _Pass:
             self._sum(self.sum_motion, motion, motion_first, self.mean_motion_frames)
             for r in self.regions:
                 r.energy.append(motion[:, r.ys, r.xs].sum(axis=(1, 2), dtype=np.int64))
+            if self.motion_store is not None:
+                self.motion_store.add(motion_first, motion)
             if "mot" in self.samples:
-                self.samples["mot"].add(motion_first, motion.astype(np.float32) * self.scale,
-                                        self.regions, "mot")
+                self.samples["mot"].update(motion_first, motion, self.regions)
         if "mov" in self.samples:
-            self.samples["mov"].add(n, b.astype(np.float32) * self.scale, self.regions, "mov")
+            self.samples["mov"].update(n, b, self.regions)
         if self.spill is not None:
             b.tofile(self.spill)
         self.prev = b[-1].copy()
@@ -396,6 +511,8 @@ class _Pass:
             )
         if self.spill is not None:
             self.spill.close()
+        for sample in self.samples.values():
+            sample.flush(self.regions)
         count = len(self.mean_frames) if self.mean_frames is not None else n
         count_motion = len(self.mean_motion_frames) if self.mean_motion_frames is not None else n - 1
         return {
@@ -409,6 +526,33 @@ class _Pass:
             self.spill.close()
         if self.spill_path is not None:
             self.spill_path.unlink(missing_ok=True)
+
+
+def _give_back_freed_memory() -> None:
+    """Return freed heap memory to the system (glibc keeps freed blocks under 32 MB for
+    reuse, which the next large array does not reuse: without this, peak memory counts them
+    again). A no-op where the C library is not glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+#: Grey frames decoded at a time are capped at this many bytes: three chunks are alive at
+#: once (the one in use, one queued, one decoding), which on large frames outweighs the rest.
+CHUNK_BYTES = 32 << 20
+#: Chunks decoded ahead of the one in use.
+DECODE_AHEAD = 1
+
+
+def _chunk_frames(video: Path, chunk_size: int) -> int:
+    """``chunk_size``, or fewer frames where that many would pass :data:`CHUNK_BYTES`."""
+    cap = cv2.VideoCapture(str(video))
+    pixels = cap.get(cv2.CAP_PROP_FRAME_WIDTH) * cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    cap.release()
+    if pixels <= 0:
+        return chunk_size
+    return int(min(chunk_size, max(16, CHUNK_BYTES // pixels)))
 
 
 def process_video(
@@ -461,13 +605,16 @@ def process_video(
     tmp_out = out_path.with_name(f".{out_path.name}.tmp")
     stream = _Pass(video, params, int(nframes_expected), Path(tmpdir or out_path.parent))
     try:
+        # one chunk decoded ahead is enough to keep both cores busy; more only costs memory
+        chunk_frames = _chunk_frames(video, params.chunk_size)
         for ci, chunk in enumerate(iter_frame_chunks(
-                video, params.chunk_size,
+                video, chunk_frames, queue_size=DECODE_AHEAD,
                 gray_levels="bgr" if params.grey == "facemap" else "luma")):
             stream.add(bin_frames(chunk, params.sbin))
             if progress_every and (ci + 1) % progress_every == 0:
                 log.info("%s: %d/%d frames binned", video.name, stream.n, stream.n_expected)
         means = stream.finish()
+        _give_back_freed_memory()
         log.info("%s: %d frames decoded and binned in %.1f s", video.name, stream.n,
                  time.perf_counter() - t_start)
         with h5py.File(tmp_out, "w") as h5:
@@ -488,7 +635,7 @@ def process_video(
             pending = _write_svds(h5, stream, means)
             if pending:
                 _project_spilled(stream.spill_path, stream.n, stream.binned_shape, stream.regions,
-                                 pending, means, params, video.name, progress_every)
+                                 pending, means, params, video.name, progress_every, chunk_frames)
         os.replace(tmp_out, out_path)
         log.info("%s: face SVD done in %.1f s", video.name, time.perf_counter() - t_start)
         return out_path
@@ -509,15 +656,16 @@ def _write_svds(h5: h5py.File, stream: _Pass, means: dict[str, np.ndarray]) -> d
         for r in stream.regions:
             tic = time.perf_counter()
             d = (means[kind] - sample.shift)[r.ys, r.xs].ravel()
-            masks, sv, proj = r.grams.pop(kind).solve(sample.store, d, params.ncomps, segments)
-            h5.create_dataset(f"{kind}Mask/{r.name}", data=masks.reshape(*r.shape, -1))
+            masks, sv, proj = r.grams.pop(kind).solve(sample, d, params.ncomps, segments)
+            mask_set = h5.create_dataset(f"{kind}Mask/{r.name}", data=masks.reshape(*r.shape, -1))
             h5.create_dataset(f"{kind}Sv/{r.name}", data=sv)
             if stream.all_frames:
                 if kind == "mot":  # frame 0 copies frame 1
                     proj = np.concatenate([proj[:1], proj])
                 h5.create_dataset(f"{kind}SVD/{r.name}", data=proj)
             else:
-                pending[(kind, r.name)] = (masks, h5.create_dataset(
+                # the masks are read back for the projection pass, once the sample is freed
+                pending[(kind, r.name)] = (mask_set, h5.create_dataset(
                     f"{kind}SVD/{r.name}", shape=(n, masks.shape[1]), dtype=np.float32,
                     chunks=(min(n, 1024), masks.shape[1]),
                 ))
@@ -526,7 +674,11 @@ def _write_svds(h5: h5py.File, stream: _Pass, means: dict[str, np.ndarray]) -> d
                 stream.video.name, KINDS[kind], r.name, masks.shape[1], len(sample.frames),
                 masks.shape[0], time.perf_counter() - tic,
             )
-        sample.store = None  # free it before the next kind
+            del masks, proj  # a whole frame's masks are large: not alive during the next SVD
+            _give_back_freed_memory()
+    for sample in stream.samples.values():
+        sample.store = None
+    stream.store = stream.motion_store = None  # free the sampled rows before the projection pass
     return pending
 
 
@@ -540,26 +692,34 @@ def _project_spilled(
     params: FaceParams,
     name: str,
     progress_every: int,
+    chunk: int,
 ) -> None:
-    """Second pass: project every spilled binned frame onto the masks, chunk by chunk."""
+    """Second pass: project every spilled binned frame onto the masks, at most ``chunk``
+    frames at a time (fewer where a region's frames would pass :data:`CONVERT_BYTES` as
+    float32)."""
+    pending = {key: (masks[()].reshape(-1, masks.shape[-1]), dset)
+               for key, (masks, dset) in pending.items()}
     scale = np.float32(1.0 / params.sbin**2)
     npix = binned_shape[0] * binned_shape[1]
+    largest = max(r.shape[0] * r.shape[1] for r in regions)
+    step = int(max(1, min(chunk, CONVERT_BYTES // (4 * largest))))
     prev = None
     with open(spill_path, "rb") as fh:
-        for ci, start in enumerate(range(0, n, params.chunk_size)):
-            m = min(params.chunk_size, n - start)
+        for ci, start in enumerate(range(0, n, step)):
+            m = min(step, n - start)
             b = np.fromfile(fh, np.uint16, count=m * npix).reshape(m, *binned_shape)
-            frames = b.astype(np.float32) * scale
-            with_prev = frames if prev is None else np.concatenate([prev[None], frames])
-            motion = np.abs(np.diff(with_prev, axis=0))
+            with_prev = b if prev is None else np.concatenate([prev[None], b])
+            motion = cv2.absdiff(with_prev[1:], with_prev[:-1])  # as the first pass
             if prev is None:
                 motion = np.concatenate([motion[:1], motion])  # frame 0 copies frame 1
-            data = {"mot": motion, "mov": frames}
+            data = {"mot": motion, "mov": b}
             for (kind, rname), (masks, dset) in pending.items():
                 r = next(r for r in regions if r.name == rname)
-                x = data[kind][:, r.ys, r.xs].reshape(m, -1) - means[kind][r.ys, r.xs].reshape(1, -1)
+                x = data[kind][:, r.ys, r.xs].reshape(m, -1).astype(np.float32)
+                x *= scale
+                x -= means[kind][r.ys, r.xs].reshape(1, -1)
                 dset[start : start + m] = x @ masks
-            prev = frames[-1]
+            prev = b[-1].copy()
             if progress_every and (ci + 1) % progress_every == 0:
                 log.info("%s: %d/%d frames projected", name, start + m, n)
 
