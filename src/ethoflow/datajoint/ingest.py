@@ -39,16 +39,18 @@ log = logging.getLogger(__name__)
 #: session has its own face video.
 DEVICES = {"camera": "the behaviour camera (the session's video)",
            "face camera": "the face camera (the session's face video)"}
-#: The session's name in Facemap's region numbering: element-facemap numbers the regions of
-#: a ``_proc.npy`` from 0 after the whole frame (``roi_no`` = Facemap's index - 1), so the
-#: whole frame, which element-facemap's loader skips, is region -1.
+#: The whole frame's ``roi_no``: element-facemap numbers the regions of a ``_proc.npy`` from 0
+#: after the whole frame (``roi_no`` = Facemap's index - 1), so the whole frame, which
+#: element-facemap's loader skips, is region -1.
 FULL_FRAME_ROI = -1
-LOCK_TIMEOUT_S = 600
+#: Rows go to the server in INSERTs of about this many bytes (MariaDB's default
+#: ``max_allowed_packet`` is 16 MiB; one statement per table would pass it on long videos).
+INSERT_BYTES = 8 << 20
 
 
 class DataJointExportError(EthoflowError):
     """The database cannot be reached or used (wrong host, user or password; a lock held too
-    long); nothing was written."""
+    long); no session's rows were written."""
 
 
 def _settings_value(settings: Mapping, key: str, config_key: str):
@@ -314,23 +316,40 @@ SHARED = ("Subject", "Device", "BodyPart")
 
 
 @contextmanager
-def database_lock(connection, prefix: str, timeout: float = LOCK_TIMEOUT_S):
+def database_lock(connection, prefix: str, timeout: float):
     """Hold the server's named lock ``<prefix>ingest`` (MySQL/MariaDB ``GET_LOCK``): jobs that
     declare the schemas or replace a session's rows take turns, wherever they run. The same
-    connection may take it again inside (the server counts)."""
+    connection may take it again inside (the server counts). Waiting is logged each minute."""
     name = f"{prefix}ingest"
-    got = connection.query("SELECT GET_LOCK(%s, %s)", args=(name, timeout)).fetchone()[0]
-    if got != 1:
-        raise DataJointExportError(f"another ingestion held the database lock {name!r} for "
-                                   f"{timeout:.0f} s; nothing was written")
+    waited = 0.0
+    while True:
+        wait = min(60.0, timeout - waited)
+        got = connection.query("SELECT GET_LOCK(%s, %s)", args=(name, wait)).fetchone()[0]
+        if got == 1:
+            break
+        waited += wait
+        if waited >= timeout:
+            raise DataJointExportError(
+                f"other ingestions held the database lock {name!r} for {timeout:.0f} s; no "
+                "rows were written (raise export.datajoint.lock_timeout_s)")
+        log.info("waiting for the database lock %r (%.0f s so far)", name, waited)
     try:
         yield
     finally:
-        connection.query("SELECT RELEASE_LOCK(%s)", args=(name,))
+        released = connection.query("SELECT RELEASE_LOCK(%s)", args=(name,)).fetchone()[0]
+        if released != 1:  # a reconnect in between drops the server's locks
+            log.warning("the database lock %r was not held at the end (the connection was "
+                        "re-established?)", name)
+
+
+def _insert(table, rows: list[dict], **kwargs) -> None:
+    """Insert ``rows`` in statements of about :data:`INSERT_BYTES`."""
+    size = sum(v.nbytes if isinstance(v, np.ndarray) else 64 for v in rows[0].values())
+    table.insert(rows, chunk_size=max(1, INSERT_BYTES // max(size, 1)), **kwargs)
 
 
 def ingest_session(pipeline: Pipeline, session: str, rows: Mapping[str, list],
-                   lock_timeout: float = LOCK_TIMEOUT_S) -> dict[str, int]:
+                   lock_timeout: float = 3600.0) -> dict[str, int]:
     """Replace one session's rows: delete them (every table, by cascade from ``Session``) and
     insert ``rows``, in one transaction; a failure rolls everything back.
 
@@ -345,11 +364,11 @@ def ingest_session(pipeline: Pipeline, session: str, rows: Mapping[str, list],
             pipeline.connection.transaction:
         for name in SHARED:
             if rows.get(name):
-                tables[name].insert(rows[name], skip_duplicates=True)
+                _insert(tables[name], rows[name], skip_duplicates=True)
         (tables["Session"] & {"session": session}).delete(transaction=False, prompt=False)
         for name, table in pipeline.session_tables().items():
             if rows.get(name):
-                table.insert(rows[name], allow_direct_insert=True)
+                _insert(table, rows[name], allow_direct_insert=True)
                 counts[name] = len(rows[name])
     return counts
 
@@ -362,9 +381,13 @@ def export_session(session: str, inputs: Mapping[str, str], output: str | os.Pat
     started = time.perf_counter()
     rows = session_rows(session, inputs, config, sheet_meta)
     conn = connect(settings)
-    with database_lock(conn, settings["schema_prefix"]):  # parallel jobs declare in turn
-        pipeline = declare(conn, settings["schema_prefix"])
-        counts = ingest_session(pipeline, session, rows)
+    timeout = float(settings.get("lock_timeout_s", 3600))
+    try:  # parallel jobs declare in turn, too
+        with database_lock(conn, settings["schema_prefix"], timeout):
+            pipeline = declare(conn, settings["schema_prefix"])
+            counts = ingest_session(pipeline, session, rows, timeout)
+    finally:
+        conn.close()
     info = conn.conn_info
     log.info("%s: %d rows in %d tables replaced in %s@%s:%s in %.1f s", session,
              sum(counts.values()), len(counts), info["user"], info["host"], info["port"],
@@ -372,5 +395,4 @@ def export_session(session: str, inputs: Mapping[str, str], output: str | os.Pat
     write_json({"session": session, "database": f"{info['host']}:{info['port']}",
                 "schemas": schema_names(settings["schema_prefix"]), "rows": counts,
                 "ethoflow_version": __version__}, output)
-    conn.close()
     return counts

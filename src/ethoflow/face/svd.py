@@ -482,8 +482,12 @@ class _Pass:
         if self.store is not None:  # first: the samples below read it
             self.store.add(n, b)
         self._sum(self.sum_frame, b, n, self.mean_frames)
-        with_prev = b if self.prev is None else np.concatenate([self.prev[None], b])
-        motion = cv2.absdiff(with_prev[1:], with_prev[:-1])
+        if self.prev is None:
+            motion = _absdiff(b[1:], b[:-1])
+        else:  # the previous chunk's last frame first, without a concatenated copy of the chunk
+            motion = np.empty_like(b)
+            cv2.absdiff(b[:1], self.prev[None], dst=motion[:1])
+            cv2.absdiff(b[1:], b[:-1], dst=motion[1:])
         motion_first = 1 if self.prev is None else n  # the frame of motion row 0
         if len(motion):
             self._sum(self.sum_motion, motion, motion_first, self.mean_motion_frames)
@@ -526,6 +530,11 @@ class _Pass:
             self.spill.close()
         if self.spill_path is not None:
             self.spill_path.unlink(missing_ok=True)
+
+
+def _absdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``|a - b|`` of uint16 frames (OpenCV's, which returns None for no frames)."""
+    return cv2.absdiff(a, b) if len(a) else np.empty_like(a)
 
 
 def _give_back_freed_memory() -> None:
@@ -709,7 +718,7 @@ def _project_spilled(
             m = min(step, n - start)
             b = np.fromfile(fh, np.uint16, count=m * npix).reshape(m, *binned_shape)
             with_prev = b if prev is None else np.concatenate([prev[None], b])
-            motion = cv2.absdiff(with_prev[1:], with_prev[:-1])  # as the first pass
+            motion = _absdiff(with_prev[1:], with_prev[:-1])  # as the first pass
             if prev is None:
                 motion = np.concatenate([motion[:1], motion])  # frame 0 copies frame 1
             data = {"mot": motion, "mov": b}

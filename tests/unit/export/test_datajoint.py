@@ -21,6 +21,7 @@ from ethoflow.datajoint import (
     ingest_session,
     session_rows,
 )
+from ethoflow.datajoint import ingest
 from ethoflow.face.io import read_face
 from ethoflow.io.dlc import pose_arrays, read_pose_table
 from tests.unit.export.conftest import PARTS, START
@@ -107,9 +108,12 @@ def test_a_file_that_does_not_fit_is_named(session_files, tmp_path):
         session_rows("s1", files, config())
 
 
-def test_ingest_replaces_one_session_in_one_transaction(session_files, tmp_path, settings):
+def test_ingest_replaces_one_session_in_one_transaction(session_files, tmp_path, settings,
+                                                        monkeypatch):
     """Two sessions in; s1 again: the same rows; s1 changed: only its rows replaced; a failure
-    halfway: s1's previous rows stay, nothing of the new ones."""
+    halfway: s1's previous rows stay, nothing of the new ones. (Statements of ~2 kB: many per
+    table, as a long video's rows are sent, all in the one transaction.)"""
+    monkeypatch.setattr(ingest, "INSERT_BYTES", 2000)
     pipeline = declare(connect(settings), settings["schema_prefix"])
     rows = {s: session_rows(s, inputs(session_files, tmp_path, s), config()) for s in ("s1", "s2")}
     for s in ("s1", "s2"):

@@ -86,6 +86,28 @@ def test_sampled_svd_projects_every_frame(tmp_path):
     np.testing.assert_allclose(part["avgframe"], full["avgframe"])
 
 
+def test_small_chunks_and_bands_give_the_same_results(tiny_video, tmp_path, monkeypatch):
+    """One frame a chunk, and pixels converted a few rows at a time (as on a large frame):
+    the same masks, projections and energy as whole chunks; Facemap's sampling too (its
+    motion rows made from the stored frames)."""
+    import ethoflow.face.svd as svd
+
+    for sampling in ("spread", "facemap"):
+        whole = read_face(process_video(tiny_video, tmp_path / f"w{sampling}.h5",
+                                        FaceParams(sbin=2, ncomps=3, svd_sampling=sampling),
+                                        nframes_expected=60))
+        with monkeypatch.context() as m:
+            m.setattr(svd, "CONVERT_BYTES", 4 * 60 * 32 * 3)  # bands of 3 binned rows
+            m.setattr(svd, "GRAM_BATCH", 7)
+            small = read_face(process_video(
+                tiny_video, tmp_path / f"s{sampling}.h5",
+                FaceParams(sbin=2, ncomps=3, chunk_size=1, svd_sampling=sampling),
+                nframes_expected=60))
+        np.testing.assert_array_equal(small["motion"]["full"], whole["motion"]["full"])
+        for key in ("motMask", "movMask", "motSVD", "movSVD"):
+            np.testing.assert_allclose(small[key]["full"], whole[key]["full"], atol=1e-3)
+
+
 def test_rois_are_processed_separately(tiny_video, tmp_path):
     rois = (ROI("square", (0, 64), (0, 24)), ROI("blob", (36, 64), (24, 48)))
     res = read_face(process_video(tiny_video, tmp_path / "r.h5",
