@@ -77,8 +77,7 @@ def element_load_mode():
     names, motion = fetch(fbe.FacialSignal.Region, "roi_no", "motion", order_by="roi_no")
     for no, m in zip(names, motion):
         arrays[f"element_motion_{no}"] = np.asarray(m)
-    pcs, proj = fetch(fbe.FacialSignal.MotionSVD & {"roi_no": 0}, "pc_no", "projection",
-                      order_by="pc_no")
+    proj = fetch(fbe.FacialSignal.MotionSVD & {"roi_no": 0}, "projection", order_by="pc_no")
     arrays["element_projection_roi0"] = np.stack([np.asarray(p) for p in proj])
     return {"rows": {"RecordingInfo": len(fbe.RecordingInfo()),
                      "FacialSignal.Region": len(fbe.FacialSignal.Region()),

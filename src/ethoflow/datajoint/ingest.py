@@ -159,7 +159,7 @@ def _pose_rows(session: str, kind: str, path: str, bodyparts, fps: float) -> tup
 
 
 def _face_rows(session: str, face_h5: str, face_video: Mapping, device: str) -> dict:
-    from ethoflow.face.io import read_face
+    from ethoflow.face.io import pixel_ranges, read_face
 
     face = read_face(face_h5)
     key = {"session": session, "recording_id": 0}
@@ -204,11 +204,8 @@ def _face_rows(session: str, face_h5: str, face_video: Mapping, device: str) -> 
         if len(motion) != nframes:
             raise FileFormatError(f"{face_h5}: ROI {name!r} has {len(motion)} frames of motion "
                                   f"energy, the face video {face_video['path']} {nframes}")
-        rows["FacialSignal.Region"].append({
-            **region, "roi_name": name,
-            "xrange": np.arange(r["x0"], r["x1"]), "yrange": np.arange(r["y0"], r["y1"]),
-            "xrange_bin": np.arange(r["xbin0"], r["xbin1"]),
-            "yrange_bin": np.arange(r["ybin0"], r["ybin1"]), "motion": np.asarray(motion)})
+        rows["FacialSignal.Region"].append({**region, "roi_name": name, **pixel_ranges(r),
+                                            "motion": np.asarray(motion)})
         for table, svd, mask, sv, mask_name in (
                 ("FacialSignal.MotionSVD", "motSVD", "motMask", "motSv", "motmask"),
                 ("FacialSignal.MovieSVD", "movSVD", "movMask", "movSv", "movmask")):

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ethoflow.exceptions import FileFormatError
-from ethoflow.face.io import read_face
+from ethoflow.face.io import pixel_ranges, read_face
 from ethoflow.io.files import atomic_path
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,11 @@ def facemap_proc(face_h5: str | os.PathLike, video: str | os.PathLike, height: i
 
     rois = []
     for i, r in enumerate(x for x in face["rois"] if x["name"] != "full"):
-        ys, xs = np.arange(r["y0"], r["y1"]), np.arange(r["x0"], r["x1"])
+        ranges = pixel_ranges(r)
         rois.append({
             "rind": 1, "rtype": "motion SVD", "iROI": i, "ivid": 0,
-            "color": _COLOURS[i % len(_COLOURS)], "yrange": ys, "xrange": xs,
-            "saturation": 0.0, "ellipse": np.ones((ys.size, xs.size), bool),
-            "yrange_bin": np.arange(r["ybin0"], r["ybin1"]),
-            "xrange_bin": np.arange(r["xbin0"], r["xbin1"]),
+            "color": _COLOURS[i % len(_COLOURS)], **ranges, "saturation": 0.0,
+            "ellipse": np.ones((ranges["yrange"].size, ranges["xrange"].size), bool),
             "name": r["name"],
         })
     avgframe = np.asarray(face["avgframe"], f32)

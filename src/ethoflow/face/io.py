@@ -7,7 +7,7 @@ import os
 import h5py
 import numpy as np
 
-__all__ = ["PER_ROI", "read_face", "roi_table"]
+__all__ = ["PER_ROI", "pixel_ranges", "read_face", "roi_table"]
 
 
 def roi_table(regions: list, sbin: int) -> np.ndarray:
@@ -63,3 +63,11 @@ def read_face(path: str | os.PathLike, keys: tuple[str, ...] = PER_ROI) -> dict:
                 out[key] = {name: h5[key][name][()] for name in names if name in h5[key]}
         out["attrs"] = dict(h5.attrs)
     return out
+
+
+def pixel_ranges(roi: dict) -> dict[str, np.ndarray]:
+    """A region of :func:`read_face`'s ``rois`` as Facemap's index arrays: ``yrange``,
+    ``xrange`` (pixels) and ``yrange_bin``, ``xrange_bin`` (bins)."""
+    return {"yrange": np.arange(roi["y0"], roi["y1"]), "xrange": np.arange(roi["x0"], roi["x1"]),
+            "yrange_bin": np.arange(roi["ybin0"], roi["ybin1"]),
+            "xrange_bin": np.arange(roi["xbin0"], roi["xbin1"])}
