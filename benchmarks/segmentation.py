@@ -3,8 +3,9 @@
 Usage::
 
     python benchmarks/segmentation.py [--sessions 3] [--frames 600] [--seed 0] [--clusters 5]
-                                      [--run RUN_DIR] [--kappa 1e4 1e6 ...]
+                                      [--run RUN_DIR] [--kappa 1e4 1e6 ...] [--vae-seeds 0 1 2]
                                       [--kpms-python /opt/kpms-venv/bin/python]
+                                      [--vame-python /opt/vame-venv/bin/python]
 
 Tracks: the demo generator's true keypoints (``--sessions`` x ``--frames``, ``--seed``: the
 default demo is 3 x 600, seed 0), and with ``--run`` a finished demo run's network pose
@@ -30,6 +31,19 @@ Methods, all at ``--clusters`` motifs:
 - ``oracle`` (true keypoints): the hidden states with left and right turns told apart, and
   those labels merged down to ``--clusters`` (the best merge that keeps turns apart): what a
   method that separates postures perfectly would score.
+
+- ``VAME 0.14.4``: with ``--vame-python`` (VAME's venv, Python >= 3.12; see
+  ``_vame_runner.py``), VAME itself through its ``VAMEPipeline`` at the demo config's sizes,
+  k-means and HMM.
+
+- ``supervised ceiling``: a classifier trained on the hidden states themselves (gradient-boosted
+  trees on the features with 0.3 s and 0.7 s context, then a sticky Viterbi pass), scored on
+  sessions it did not see (see :func:`ceiling_rows`): what these tracks allow a method that
+  knew the answer on other sessions; an unsupervised method is not expected to pass it.
+
+- ``VAE (demo config, seed S) + kmeans`` (true keypoints, ``--vae-seeds``): the RNN-VAE with
+  ``config/config.yaml``'s ``embed.model`` trained on the tracks, k-means on its latent
+  vectors, once per seed.
 
 Each row: pooled NMI, ARI and purity against the hidden states, the motifs used (>= 0.5% of
 frames), the median motif duration (frames) beside the true median bout, and wall time.
@@ -69,6 +83,18 @@ def locomotion(xy: np.ndarray, origin: int, heading: int, smooth: int = 5) -> np
     return np.stack([np.convolve(a, kernel, "same") for a in (forward, sideways, np.gradient(angle))], axis=1)
 
 
+def _features(tables: list[pd.DataFrame], loco: bool) -> list[np.ndarray]:
+    """Each table's egocentric features (``ALIGN``), with ``loco`` also its locomotion."""
+    out = []
+    for df in tables:
+        ego = egocentric_features(df, *ALIGN, pcutoff=0.0)[0].astype(np.float64)
+        if loco:
+            parts, xy, _ = pose_arrays(df)
+            ego = np.concatenate([ego, locomotion(xy, parts.index(ALIGN[0]), parts.index(ALIGN[1]))], axis=1)
+        out.append(ego)
+    return out
+
+
 def zscored(series: list[np.ndarray]) -> list[np.ndarray]:
     data = np.concatenate(series)
     mean, sd = data.mean(axis=0), np.maximum(data.std(axis=0), 1e-12)
@@ -87,12 +113,8 @@ def score(name: str, labels: list[np.ndarray], states: list[np.ndarray], seconds
 def methods(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int, kappas: list[float],
             seed: int) -> list[dict]:
     rows = []
-    ego, loco = [], []
-    for df in tables:
-        ego.append(egocentric_features(df, *ALIGN, pcutoff=0.0)[0].astype(np.float64))
-        parts, xy, _ = pose_arrays(df)
-        loco.append(locomotion(xy, parts.index(ALIGN[0]), parts.index(ALIGN[1])))
-    for feat_name, feats in (("", ego), (" +loco", [np.concatenate(p, axis=1) for p in zip(ego, loco)])):
+    ego = _features(tables, loco=False)
+    for feat_name, feats in (("", ego), (" +loco", _features(tables, loco=True))):
         z = zscored(feats)
         for method in ("kmeans", "hmm"):
             tic = time.perf_counter()
@@ -143,12 +165,9 @@ def kpms_rows(python: str, tables: list[pd.DataFrame], states: list[np.ndarray],
     return rows
 
 
-def oracle_rows(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int) -> list[dict]:
-    """What a perfect segmentation scores: the hidden states with each turn split by its
-    direction (left and right turns are mirror-image postures, which any method that sees
-    posture separates), and the best of those labels merged down to ``clusters``."""
-    import itertools
-
+def split_turns(tables: list[pd.DataFrame], states: list[np.ndarray]) -> list[np.ndarray]:
+    """The hidden states with each turn bout told apart by its direction (a new label,
+    ``len(STATES)``, for the turns whose heading angle falls over the bout)."""
     from ethoflow.behaviour.io import bouts
     from ethoflow.demo.simulate import STATES
 
@@ -163,18 +182,152 @@ def oracle_rows(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: 
             if state == turn and angle[b - 1] < angle[a]:
                 lab[a:b] = split
         labels.append(lab)
-    rows = [score("oracle: hidden states, turns split by direction", labels, states, 0.0)]
+    return labels
+
+
+def best_merge(name: str, labels: list[np.ndarray], states: list[np.ndarray], clusters: int) -> dict | None:
+    """``labels`` (the hidden states with turns split) merged down to ``clusters`` labels: the
+    merge with the highest NMI among those that keep left and right turns apart."""
+    import itertools
+
+    from ethoflow.demo.simulate import STATES
+
+    turn, split = STATES.index("turn"), len(STATES)
     n = split + 1
-    if clusters < n:
-        best = None
-        for merge in itertools.combinations(range(n), n - clusters + 1):
-            if set(merge) == {turn, split}:
-                continue  # that merge is the hidden states themselves
-            merged = [np.where(np.isin(lab, merge), merge[0], lab) for lab in labels]
-            row = score(f"oracle merged to {clusters} (best merge, turns kept apart)", merged, states, 0.0)
-            best = row if best is None or row["nmi"] > best["nmi"] else best
-        rows.append(best)
+    if clusters >= n:
+        return None
+    best = None
+    for merge in itertools.combinations(range(n), n - clusters + 1):
+        if set(merge) == {turn, split}:
+            continue  # that merge is the hidden states themselves
+        merged = [np.where(np.isin(lab, merge), merge[0], lab) for lab in labels]
+        row = score(name, merged, states, 0.0)
+        best = row if best is None or row["nmi"] > best["nmi"] else best
+    return best
+
+
+def vame_rows(python: str, tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int, seed: int,
+              fps: float = 30.0) -> list[dict]:
+    """VAME 0.14.4 itself (its own venv; ``_vame_runner.py``) on the same tables, at the sizes the
+    demo config gives ethoflow's VAE (and its ``embed.pcutoff`` as VAME's ``pose_confidence``):
+    k-means and HMM rows. VAME labels the windows that fit
+    (``time_window - 1`` fewer than the frames); each label is scored against the frame at
+    its window's centre."""
+    import subprocess
+    import tempfile
+
+    import yaml
+
+    embed_config = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text())["embed"]
+    model = embed_config["model"]
+    runner = Path(__file__).with_name("_vame_runner.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        arrays = {}
+        for i, df in enumerate(tables):
+            parts, xy, lik = pose_arrays(df)
+            arrays[f"coords_s{i:03d}"] = xy
+            arrays[f"conf_s{i:03d}"] = np.ones(xy.shape[:2]) if lik is None else lik
+        np.savez(f"{tmp}/in.npz", bodyparts=parts, fps=fps, centre=ALIGN[0], orient=ALIGN[1], n_clusters=clusters,
+                 seed=seed, time_window=model["time_window"], zdims=model["zdims"],
+                 hidden=model["hidden_size_layer_1"], future_steps=model["future_steps"],
+                 batch_size=model["batch_size"], epochs=model["epochs"], lr=model["lr"], beta=model["beta"],
+                 pose_confidence=embed_config["pcutoff"], **arrays)
+        tic = time.perf_counter()
+        proc = subprocess.run([python, str(runner), f"{tmp}/in.npz", f"{tmp}/out.npz", f"{tmp}/work"],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode:
+            raise SystemExit(f"VAME runner failed:\n{proc.stderr[-3000:]}")
+        seconds = time.perf_counter() - tic
+        out = np.load(f"{tmp}/out.npz")
+        half = int(out["time_window"]) // 2
+        rows = []
+        for algo in ("kmeans", "hmm"):
+            labels = [out[f"{algo}_s{i:03d}"].astype(np.int64) for i in range(len(tables))]
+            centred = [st[half : half + len(lab)] for st, lab in zip(states, labels)]
+            rows.append(score(f"VAME 0.14.4, {algo} (demo sizes; {sum(map(len, labels))} of "
+                              f"{sum(map(len, states))} frames labelled)", labels, centred, seconds))
+            print(rows[-1], flush=True)
     return rows
+
+
+def oracle_rows(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int) -> list[dict]:
+    """What a perfect segmentation scores: the hidden states with each turn split by its
+    direction (left and right turns are mirror-image postures, which any method that sees
+    posture separates), and the best of those labels merged down to ``clusters``."""
+    labels = split_turns(tables, states)
+    rows = [score("oracle: hidden states, turns split by direction", labels, states, 0.0)]
+    merged = best_merge(f"oracle merged to {clusters} (best merge, turns kept apart)", labels, states, clusters)
+    return rows + ([merged] if merged else [])
+
+
+def _sticky_viterbi(log_lik: np.ndarray, stay: float) -> np.ndarray:
+    """The most likely state path under transitions that stay with probability ``stay`` and
+    otherwise move to any other state alike."""
+    n, k = log_lik.shape
+    trans = np.full((k, k), np.log((1 - stay) / max(k - 1, 1)))
+    np.fill_diagonal(trans, np.log(stay))
+    score_, back = log_lik[0].copy(), np.zeros((n, k), np.int64)
+    for t in range(1, n):
+        cand = score_[:, None] + trans
+        back[t] = cand.argmax(axis=0)
+        score_ = cand.max(axis=0) + log_lik[t]
+    path = np.empty(n, np.int64)
+    path[-1] = score_.argmax()
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def ceiling_rows(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int, seed: int) -> list[dict]:
+    """What a classifier TRAINED ON THE HIDDEN STATES reaches on sessions it did not see: a
+    bound no unsupervised method is expected to pass on these tracks.
+
+    Features: the z-scored egocentric features and locomotion (as ``kmeans z +loco``), with
+    their moving mean and SD over 9 and 21 frames (0.3 and 0.7 s at 30 fps). Labels: the hidden
+    states with turns split by direction. A gradient-boosted tree classifier
+    (``HistGradientBoostingClassifier``) is trained on all sessions but one fold's and labels
+    that fold (``GroupKFold`` by session, at most 3 folds); its class probabilities, divided by
+    the class frequencies, go through a sticky Viterbi pass (stay probability 1 - 1/median
+    bout of the training folds). Rows: turns merged (5 labels, what a method that treats mirror
+    images alike could reach) and the best merge to ``clusters`` that keeps turns apart.
+    """
+    from scipy.ndimage import uniform_filter1d
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import GroupKFold
+
+    from ethoflow.demo.simulate import STATES
+
+    if len(tables) < 2:
+        return []
+    base = zscored(_features(tables, loco=True))
+    feats = []
+    for b in base:
+        cols = [b]
+        for width in (9, 21):
+            mean = uniform_filter1d(b, width, axis=0, mode="nearest")
+            sq = uniform_filter1d(b**2, width, axis=0, mode="nearest")
+            cols += [mean, np.sqrt(np.maximum(sq - mean**2, 0))]
+        feats.append(np.concatenate(cols, axis=1))
+    split = split_turns(tables, states)
+    x, y = np.concatenate(feats), np.concatenate(split)
+    groups = np.concatenate([np.full(len(f), i) for i, f in enumerate(feats)])
+    tic = time.perf_counter()
+    predicted = [None] * len(feats)
+    for train, _ in GroupKFold(min(len(feats), 3)).split(x, y, groups):
+        clf = HistGradientBoostingClassifier(max_iter=200, random_state=seed).fit(x[train], y[train])
+        prior = np.bincount(y[train], minlength=len(STATES) + 1)[clf.classes_] / len(train)
+        stay = 1 - 1 / median_duration([s for i, s in enumerate(split) if i in set(groups[train])])
+        for i in sorted(set(range(len(feats))) - set(groups[train])):
+            log_lik = np.log(clf.predict_proba(feats[i]) + 1e-9) - np.log(prior)
+            predicted[i] = clf.classes_[_sticky_viterbi(log_lik, stay)]
+    seconds = time.perf_counter() - tic
+    turn = STATES.index("turn")
+    merged = [np.where(p == len(STATES), turn, p) for p in predicted]
+    rows = [score("supervised ceiling (trained on the states, held-out sessions), turns merged",
+                  merged, states, seconds)]
+    kept = best_merge(f"supervised ceiling merged to {clusters} (best merge, turns kept apart)",
+                      predicted, states, clusters)
+    return rows + ([kept] if kept else [])
 
 
 def run_tracks(run: Path) -> tuple[list[pd.DataFrame], list[np.ndarray], list[str]]:
@@ -203,6 +356,34 @@ def vae_rows(run: Path, sessions: list[str], states: list[np.ndarray], clusters:
     return rows
 
 
+def vae_truth_rows(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int,
+                   seeds: list[int]) -> list[dict]:
+    """The VAE as the demo runs it (``config/config.yaml``'s ``embed.model``, on the CPU) trained
+    on these tracks from each seed, then k-means on its latent vectors (the demo's
+    ``segment``): one row per seed, the VAE's own seed spread beside the baseline."""
+    import tempfile
+
+    import yaml
+
+    from ethoflow.behaviour.vae import EmbedParams, embed, load_vae, train_vae
+
+    config = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text())
+    model_config = {**config["embed"]["model"], "device": "cpu"}
+    feats = {f"s{i:03d}": f.astype(np.float32) for i, f in enumerate(_features(tables, loco=False))}
+    rows = []
+    for seed in seeds:
+        tic = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            train_vae(feats, EmbedParams.from_config(model_config, seed), f"{tmp}/vae.pt", f"{tmp}/loss.csv")
+            model, state = load_vae(f"{tmp}/vae.pt", "cpu")
+            latents = [embed(model, state, feats[k]) for k in sorted(feats)]
+        seg = fit_segmentation(latents, "kmeans", clusters, seed, n_init=15)
+        rows.append(score(f"VAE (demo config, seed {seed}) + kmeans", [label_frames(seg, z) for z in latents],
+                          states, time.perf_counter() - tic))
+        print(rows[-1], flush=True)
+    return rows
+
+
 def print_table(title: str, rows: list[dict]) -> None:
     print(f"\n{title}\n")
     keys = list(rows[0])
@@ -219,8 +400,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clusters", type=int, default=5)
     parser.add_argument("--kappa", type=float, nargs="+", default=[1e4, 1e6])
+    parser.add_argument("--vae-seeds", type=int, nargs="*", default=[0, 1, 2],
+                        help="train the demo's VAE on the true keypoints from each seed (none: skip)")
     parser.add_argument("--run", type=Path, help="a finished demo run: its network pose too")
     parser.add_argument("--kpms-python", help="keypoint-MoSeq 0.8.1's venv python: run it too")
+    parser.add_argument("--vame-python", help="VAME 0.14.4's venv python (Python >= 3.12): run it too")
     parser.add_argument("--kpms-kappa", type=float, nargs=2, default=[1e6, 1e5],
                         help="keypoint-MoSeq's kappa for the AR-HMM and the full model")
     parser.add_argument("--kpms-iters", type=int, nargs=2, default=[50, 500],
@@ -231,19 +415,26 @@ def main() -> int:
     truths = [simulate_session(spec, i) for i in range(args.sessions)]
     tables = [pose_dataframe(t.keypoints, np.ones(t.keypoints.shape[:2]), BODYPARTS, "truth") for t in truths]
     rows = oracle_rows(tables, [t.states for t in truths], args.clusters)
+    rows += ceiling_rows(tables, [t.states for t in truths], args.clusters, args.seed)
     rows += methods(tables, [t.states for t in truths], args.clusters, args.kappa, args.seed)
+    rows += vae_truth_rows(tables, [t.states for t in truths], args.clusters, args.vae_seeds)
     if args.kpms_python:
         rows += kpms_rows(args.kpms_python, tables, [t.states for t in truths], args.clusters,
                           args.kpms_kappa, args.kpms_iters, args.seed)
+    if args.vame_python:
+        rows += vame_rows(args.vame_python, tables, [t.states for t in truths], args.clusters, args.seed)
     print_table(f"true keypoints: {args.sessions} sessions x {args.frames} frames, demo seed {args.seed}, "
                 f"{args.clusters} motifs", rows)
     if args.run:
         tables, states, sessions = run_tracks(args.run)
-        rows = methods(tables, states, args.clusters, args.kappa, args.seed)
+        rows = ceiling_rows(tables, states, args.clusters, args.seed)
+        rows += methods(tables, states, args.clusters, args.kappa, args.seed)
         rows += vae_rows(args.run, sessions, states, args.clusters, args.seed)
         if args.kpms_python:
             rows += kpms_rows(args.kpms_python, tables, states, args.clusters, args.kpms_kappa,
                               args.kpms_iters, args.seed)
+        if args.vame_python:
+            rows += vame_rows(args.vame_python, tables, states, args.clusters, args.seed)
         print_table(f"network pose (_filtered) of {args.run}", rows)
     return 0
 
