@@ -6,12 +6,16 @@ Usage::
                                       [--run RUN_DIR] [--kappa 1e4 1e6 ...] [--vae-seeds 0 1 2]
                                       [--kpms-python /opt/kpms-venv/bin/python]
                                       [--vame-python /opt/vame-venv/bin/python]
+                                      [--extra-sessions N]
 
 Tracks: the demo generator's true keypoints (``--sessions`` x ``--frames``, ``--seed``: the
 default demo is 3 x 600, seed 0), and with ``--run`` a finished demo run's network pose
 (``results/pose/<session>_filtered.h5``) against the states in its ``demo/truth/``; there the
-VAE's own motifs (``results/segment/*/<session>.h5``) and, k-means on its latent vectors
-(``results/embed/<session>.h5``) are scored as well.
+VAE's own motifs (``results/segment/*/<session>.h5``) and k-means on its latent vectors
+(``results/embed/<session>.h5``) are scored as well. ``--extra-sessions N`` adds N more
+sessions of the run's demo (the generator's next sessions), analysed by the run's network and
+filtered as the run does: network pose on sessions the network never saw, enough of it for the
+supervised ceiling to train on.
 
 Methods, all at ``--clusters`` motifs:
 
@@ -340,6 +344,44 @@ def run_tracks(run: Path) -> tuple[list[pd.DataFrame], list[np.ndarray], list[st
     return tables, states, sessions
 
 
+def extra_network_tracks(run: Path, n: int, folder: Path) -> tuple[list[pd.DataFrame], list[np.ndarray]]:
+    """``n`` more demo sessions (the generator's sessions after the run's, same spec and seed),
+    analysed by the run's own network and filtered as the run filters: network pose on
+    sessions the network never saw, with their hidden states."""
+    import yaml
+
+    from ethoflow.config import fill_defaults, load_schema
+    from ethoflow.demo.simulate import write_session
+    from ethoflow.pose.filtering import filter_session
+    from ethoflow.pose.inference import analyze_video
+    from ethoflow.pose.network import load_model
+
+    root = Path(__file__).parents[1]
+    config = fill_defaults(yaml.safe_load((run / "config" / "config.yaml").read_text()),
+                           load_schema(root / "config" / "schemas" / "config.schema.yaml"))
+    demo, inference = config["demo"], config["pose"]["inference"]
+    spec = DemoSpec(**{k: v for k, v in demo.items() if k not in ("enabled", "outdir", "n_sessions")},
+                    seed=config["seed"])
+    model_pt = run / "results" / "pose" / f"iteration-{config['pose']['dataset']['iteration']}" / \
+        f"shuffle{inference['shuffle']}" / "model.pt"
+    model, bodyparts = load_model(str(model_pt), "cpu")
+    tables, states = [], []
+    for index in range(demo["n_sessions"], demo["n_sessions"] + n):
+        name = f"extra{index + 1:03d}"
+        paths = {k: folder / f"{name}{suffix}" for k, suffix in (
+            ("video", ".mp4"), ("face_video", "_face.mp4"), ("pose", "_truth.h5"), ("states", "_states.csv"),
+            ("face_truth", "_face.csv"), ("labels_dir", "_labels"))}
+        write_session(spec, index, name, paths)
+        analyze_video(model, bodyparts, paths["video"], folder / f"{name}.h5", "network",
+                      batch_size=inference["batch_size"], downsample=inference["downsample"],
+                      likelihood=inference["likelihood"], flip_test=inference["flip_test"])
+        filter_session(str(folder / f"{name}.h5"), str(folder / f"{name}_filtered.h5"), config)
+        tables.append(read_pose_table(folder / f"{name}_filtered.h5"))
+        states.append(pd.read_csv(paths["states"], comment="#")["state_id"].to_numpy())
+        print(f"{name}: simulated, analysed by {model_pt}, filtered", flush=True)
+    return tables, states
+
+
 def vae_rows(run: Path, sessions: list[str], states: list[np.ndarray], clusters: int, seed: int) -> list[dict]:
     from ethoflow.behaviour.io import read_embedding, read_segmentation
 
@@ -403,6 +445,9 @@ def main() -> int:
     parser.add_argument("--vae-seeds", type=int, nargs="*", default=[0, 1, 2],
                         help="train the demo's VAE on the true keypoints from each seed (none: skip)")
     parser.add_argument("--run", type=Path, help="a finished demo run: its network pose too")
+    parser.add_argument("--extra-sessions", type=int, default=0,
+                        help="with --run: also simulate this many more sessions and analyse them with the "
+                             "run's network (the run's own VAE rows are then left out)")
     parser.add_argument("--kpms-python", help="keypoint-MoSeq 0.8.1's venv python: run it too")
     parser.add_argument("--vame-python", help="VAME 0.14.4's venv python (Python >= 3.12): run it too")
     parser.add_argument("--kpms-kappa", type=float, nargs=2, default=[1e6, 1e5],
@@ -427,15 +472,24 @@ def main() -> int:
                 f"{args.clusters} motifs", rows)
     if args.run:
         tables, states, sessions = run_tracks(args.run)
+        title = f"network pose (_filtered) of {args.run}"
+        if args.extra_sessions:
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                more_tables, more_states = extra_network_tracks(args.run, args.extra_sessions, Path(tmp))
+            tables, states = tables + more_tables, states + more_states
+            title += f" and {args.extra_sessions} more sessions it never saw"
         rows = ceiling_rows(tables, states, args.clusters, args.seed)
         rows += methods(tables, states, args.clusters, args.kappa, args.seed)
-        rows += vae_rows(args.run, sessions, states, args.clusters, args.seed)
+        if not args.extra_sessions:
+            rows += vae_rows(args.run, sessions, states, args.clusters, args.seed)
         if args.kpms_python:
             rows += kpms_rows(args.kpms_python, tables, states, args.clusters, args.kpms_kappa,
                               args.kpms_iters, args.seed)
         if args.vame_python:
             rows += vame_rows(args.vame_python, tables, states, args.clusters, args.seed)
-        print_table(f"network pose (_filtered) of {args.run}", rows)
+        print_table(title, rows)
     return 0
 
 
