@@ -136,32 +136,50 @@ def methods(tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int,
     return rows
 
 
+def _track_arrays(tables: list[pd.DataFrame]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Bodyparts and ``coords_sNNN`` / ``conf_sNNN`` arrays per table, as the runners read them."""
+    arrays = {}
+    for i, df in enumerate(tables):
+        parts, xy, lik = pose_arrays(df)
+        arrays[f"coords_s{i:03d}"] = xy
+        arrays[f"conf_s{i:03d}"] = np.ones(xy.shape[:2]) if lik is None else lik
+    return parts, arrays
+
+
+def _run_runner(python: str, runner: str, tmp: str, name: str) -> np.lib.npyio.NpzFile:
+    """Run ``runner`` with another venv's ``python`` on ``tmp/in.npz``; its ``out.npz``."""
+    import subprocess
+
+    proc = subprocess.run([python, str(Path(__file__).with_name(runner)), f"{tmp}/in.npz", f"{tmp}/out.npz",
+                           f"{tmp}/work"], capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise SystemExit(f"{name} runner failed:\n{proc.stderr[-3000:]}")
+    return np.load(f"{tmp}/out.npz")
+
+
+def _demo_embed_config() -> dict:
+    """``config/config.yaml``'s ``embed`` section (the demo's VAE settings)."""
+    import yaml
+
+    return yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text())["embed"]
+
+
 def kpms_rows(python: str, tables: list[pd.DataFrame], states: list[np.ndarray], clusters: int,
               kappas: list[float], iters: list[int], seed: int) -> list[dict]:
     """keypoint-MoSeq 0.8.1 itself (its own venv) on the same tables: one row per state count."""
-    import subprocess
     import tempfile
 
     from ethoflow.demo.simulate import SKELETON
 
     rows = []
-    runner = Path(__file__).with_name("_kpms_segment_runner.py")
+    parts, arrays = _track_arrays(tables)
     for num_states in (100, clusters):
         with tempfile.TemporaryDirectory() as tmp:
-            arrays = {}
-            for i, df in enumerate(tables):
-                parts, xy, lik = pose_arrays(df)
-                arrays[f"coords_s{i:03d}"] = xy
-                arrays[f"conf_s{i:03d}"] = np.ones(xy.shape[:2]) if lik is None else lik
             np.savez(f"{tmp}/in.npz", bodyparts=parts, skeleton=np.array(SKELETON), anterior=["snout"],
                      posterior=["tailbase"], num_states=num_states, kappa_ar=kappas[0], kappa_full=kappas[1],
                      ar_iters=iters[0], full_iters=iters[1], latent_var=0.9, seed=seed, **arrays)
             tic = time.perf_counter()
-            proc = subprocess.run([python, str(runner), f"{tmp}/in.npz", f"{tmp}/out.npz", f"{tmp}/project"],
-                                  capture_output=True, text=True, check=False)
-            if proc.returncode:
-                raise SystemExit(f"keypoint-MoSeq runner failed:\n{proc.stderr[-3000:]}")
-            out = np.load(f"{tmp}/out.npz")
+            out = _run_runner(python, "_kpms_segment_runner.py", tmp, "keypoint-MoSeq")
             labels = [out[f"syllable_s{i:03d}"] for i in range(len(tables))]
         rows.append(score(f"keypoint-MoSeq 0.8.1, {num_states} states, latent {int(out['latent_dim'])}",
                           labels, states, time.perf_counter() - tic))
@@ -217,32 +235,20 @@ def vame_rows(python: str, tables: list[pd.DataFrame], states: list[np.ndarray],
     k-means and HMM rows. VAME labels the windows that fit
     (``time_window - 1`` fewer than the frames); each label is scored against the frame at
     its window's centre."""
-    import subprocess
     import tempfile
 
-    import yaml
-
-    embed_config = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text())["embed"]
+    embed_config = _demo_embed_config()
     model = embed_config["model"]
-    runner = Path(__file__).with_name("_vame_runner.py")
+    parts, arrays = _track_arrays(tables)
     with tempfile.TemporaryDirectory() as tmp:
-        arrays = {}
-        for i, df in enumerate(tables):
-            parts, xy, lik = pose_arrays(df)
-            arrays[f"coords_s{i:03d}"] = xy
-            arrays[f"conf_s{i:03d}"] = np.ones(xy.shape[:2]) if lik is None else lik
         np.savez(f"{tmp}/in.npz", bodyparts=parts, fps=fps, centre=ALIGN[0], orient=ALIGN[1], n_clusters=clusters,
                  seed=seed, time_window=model["time_window"], zdims=model["zdims"],
                  hidden=model["hidden_size_layer_1"], future_steps=model["future_steps"],
                  batch_size=model["batch_size"], epochs=model["epochs"], lr=model["lr"], beta=model["beta"],
                  pose_confidence=embed_config["pcutoff"], **arrays)
         tic = time.perf_counter()
-        proc = subprocess.run([python, str(runner), f"{tmp}/in.npz", f"{tmp}/out.npz", f"{tmp}/work"],
-                              capture_output=True, text=True, check=False)
-        if proc.returncode:
-            raise SystemExit(f"VAME runner failed:\n{proc.stderr[-3000:]}")
+        out = _run_runner(python, "_vame_runner.py", tmp, "VAME")
         seconds = time.perf_counter() - tic
-        out = np.load(f"{tmp}/out.npz")
         half = int(out["time_window"]) // 2
         rows = []
         for algo in ("kmeans", "hmm"):
@@ -405,12 +411,9 @@ def vae_truth_rows(tables: list[pd.DataFrame], states: list[np.ndarray], cluster
     ``segment``): one row per seed, the VAE's own seed spread beside the baseline."""
     import tempfile
 
-    import yaml
-
     from ethoflow.behaviour.vae import EmbedParams, embed, load_vae, train_vae
 
-    config = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text())
-    model_config = {**config["embed"]["model"], "device": "cpu"}
+    model_config = {**_demo_embed_config()["model"], "device": "cpu"}
     feats = {f"s{i:03d}": f.astype(np.float32) for i, f in enumerate(_features(tables, loco=False))}
     rows = []
     for seed in seeds:
