@@ -323,11 +323,12 @@ def ceiling_rows(tables: list[pd.DataFrame], states: list[np.ndarray], clusters:
     groups = np.concatenate([np.full(len(f), i) for i, f in enumerate(feats)])
     tic = time.perf_counter()
     predicted = [None] * len(feats)
-    for train, _ in GroupKFold(min(len(feats), 3)).split(x, y, groups):
+    for train, test in GroupKFold(min(len(feats), 3)).split(x, y, groups):
         clf = HistGradientBoostingClassifier(max_iter=200, random_state=seed).fit(x[train], y[train])
         prior = np.bincount(y[train], minlength=len(STATES) + 1)[clf.classes_] / len(train)
-        stay = 1 - 1 / median_duration([s for i, s in enumerate(split) if i in set(groups[train])])
-        for i in sorted(set(range(len(feats))) - set(groups[train])):
+        train_sessions = set(groups[train].tolist())
+        stay = 1 - 1 / median_duration([s for i, s in enumerate(split) if i in train_sessions])
+        for i in sorted(set(groups[test].tolist())):
             log_lik = np.log(clf.predict_proba(feats[i]) + 1e-9) - np.log(prior)
             predicted[i] = clf.classes_[_sticky_viterbi(log_lik, stay)]
     seconds = time.perf_counter() - tic
@@ -462,15 +463,16 @@ def main() -> int:
     spec = DemoSpec(n_frames=args.frames, seed=args.seed)
     truths = [simulate_session(spec, i) for i in range(args.sessions)]
     tables = [pose_dataframe(t.keypoints, np.ones(t.keypoints.shape[:2]), BODYPARTS, "truth") for t in truths]
-    rows = oracle_rows(tables, [t.states for t in truths], args.clusters)
-    rows += ceiling_rows(tables, [t.states for t in truths], args.clusters, args.seed)
-    rows += methods(tables, [t.states for t in truths], args.clusters, args.kappa, args.seed)
-    rows += vae_truth_rows(tables, [t.states for t in truths], args.clusters, args.vae_seeds)
+    states = [t.states for t in truths]
+    rows = oracle_rows(tables, states, args.clusters)
+    rows += ceiling_rows(tables, states, args.clusters, args.seed)
+    rows += methods(tables, states, args.clusters, args.kappa, args.seed)
+    rows += vae_truth_rows(tables, states, args.clusters, args.vae_seeds)
     if args.kpms_python:
-        rows += kpms_rows(args.kpms_python, tables, [t.states for t in truths], args.clusters,
-                          args.kpms_kappa, args.kpms_iters, args.seed)
+        rows += kpms_rows(args.kpms_python, tables, states, args.clusters, args.kpms_kappa, args.kpms_iters,
+                          args.seed)
     if args.vame_python:
-        rows += vame_rows(args.vame_python, tables, [t.states for t in truths], args.clusters, args.seed)
+        rows += vame_rows(args.vame_python, tables, states, args.clusters, args.seed)
     print_table(f"true keypoints: {args.sessions} sessions x {args.frames} frames, demo seed {args.seed}, "
                 f"{args.clusters} motifs", rows)
     if args.run:
